@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Prepare what the project runs on, once per machine: the Odoo 15.0 source and
+# a Python 3.10 virtualenv with Odoo's dependencies. Safe to run again: it does
+# nothing when both are in place.
+. "$(dirname "$0")/lib.sh"
+
+ODOO_TARBALL_URL="${ODOO_TARBALL_URL:-https://github.com/odoo/odoo/archive/refs/heads/15.0.tar.gz}"
+
+ensure_odoo_src() {
+    if [ -f "$ODOO_SRC/odoo/release.py" ]; then
+        grep -q "version_info = (15, 0" "$ODOO_SRC/odoo/release.py" \
+            || die "ODOO_SRC=$ODOO_SRC is not Odoo 15.0 (see its odoo/release.py)"
+        return
+    fi
+    info "Odoo 15.0 source not found at $ODOO_SRC; trying to download it"
+    local tmp
+    tmp="$(mktemp -d)"
+    if curl -fsSL --connect-timeout 10 --max-time 900 "$ODOO_TARBALL_URL" -o "$tmp/odoo.tar.gz" 2>/dev/null; then
+        mkdir -p "$ODOO_SRC"
+        tar -xzf "$tmp/odoo.tar.gz" -C "$ODOO_SRC" --strip-components=1
+        rm -rf "$tmp"
+        info "Odoo 15.0 source placed in $ODOO_SRC"
+        return
+    fi
+    rm -rf "$tmp"
+    die "Odoo 15.0 source missing: put an Odoo 15.0 checkout (the directory holding odoo-bin) at $ODOO_SRC, or set ODOO_SRC to one (see DEVELOPERS.md)"
+}
+
+ensure_venv() {
+    local python req stamp want
+    req="$QJ_ROOT/tools/requirements-odoo15-py310.txt"
+    stamp="$QJ_VENV/.requirements.sha256"
+    want="$(sha256sum "$req" | cut -d' ' -f1)"
+    if [ -x "$QJ_VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+        return
+    fi
+    python="$(find_python)"
+    info "building the Python 3.10 virtualenv in $QJ_VENV"
+    mkdir -p "$(dirname "$QJ_VENV")"
+    [ -x "$QJ_VENV/bin/python" ] || "$python" -m venv "$QJ_VENV"
+    # pip's notes about unused local indexes are noise here
+    "$QJ_VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$req" 2>&1 \
+        | { grep -v -e "is ignored: it is neither a file nor a directory" -e "DEPRECATION: " || true; }
+    [ "${PIPESTATUS[0]}" = 0 ] || die "installing Odoo's Python dependencies failed (see pip's output above)"
+    echo "$want" >"$stamp"
+}
+
+mkdir -p "$QJ_CACHE"
+ensure_odoo_src
+ensure_venv

@@ -1,0 +1,337 @@
+"""Helpers shared by the project's tooling and its end-to-end tests.
+
+Everything here drives real processes: ``odoo-bin`` servers, ``psql`` and
+PostgreSQL databases. Settings come from the environment prepared by
+``tools/bootstrap.sh`` and ``tools/pg.sh`` (ODOO_SRC, QJ_* and PG*).
+"""
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.environ.get("QJ_CACHE", "/var/cache/queue_job")
+ODOO_SRC = os.environ.get("ODOO_SRC", os.path.join(CACHE, "odoo-15.0"))
+STATE = os.environ.get("QJ_STATE", os.path.join(CACHE, "state"))
+PYTHON = os.environ.get(
+    "QJ_PYTHON", os.path.join(os.environ.get("QJ_VENV", ""), "bin", "python")
+)
+if not os.path.exists(PYTHON):
+    PYTHON = sys.executable
+
+READY_RE = r"queue job runner ready for db %s\b"
+
+
+def addons_path():
+    paths = [ROOT]
+    for sub in ("addons", os.path.join("odoo", "addons")):
+        path = os.path.join(ODOO_SRC, sub)
+        if os.path.isdir(path):
+            paths.append(path)
+    return ",".join(paths)
+
+
+def free_port():
+    with contextlib.closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_in_use(port, host="127.0.0.1"):
+    with contextlib.closing(socket.socket()) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def db_options():
+    """odoo-bin options pointing at the server described by PG* variables."""
+    opts = []
+    if os.environ.get("PGHOST"):
+        opts.append("--db_host=%s" % os.environ["PGHOST"])
+    if os.environ.get("PGPORT"):
+        opts.append("--db_port=%s" % os.environ["PGPORT"])
+    if os.environ.get("PGUSER"):
+        opts.append("--db_user=%s" % os.environ["PGUSER"])
+    if os.environ.get("PGPASSWORD"):
+        opts.append("--db_password=%s" % os.environ["PGPASSWORD"])
+    return opts
+
+
+def odoo_cmd(*args):
+    return [PYTHON, os.path.join(ODOO_SRC, "odoo-bin")] + list(args)
+
+
+def psql(sql, db="postgres", check=True):
+    """Run one SQL text with psql; return its unaligned output."""
+    proc = subprocess.run(
+        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-tA", "-d", db, "-c", sql],
+        capture_output=True,
+        text=True,
+    )
+    if check and proc.returncode:
+        raise RuntimeError("psql failed: %s\n%s" % (sql, proc.stderr))
+    return proc.stdout.strip()
+
+
+def db_exists(name):
+    return psql("SELECT 1 FROM pg_database WHERE datname = '%s'" % name) == "1"
+
+
+def drop_db(name):
+    psql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = '%s' AND pid <> pg_backend_pid()" % name
+    )
+    psql('DROP DATABASE IF EXISTS "%s"' % name)
+    shutil.rmtree(os.path.join(STATE, "filestore", "filestore", name), ignore_errors=True)
+
+
+def clone_db(template, name):
+    """A new database copied from ``template`` (which must have no session)."""
+    psql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = '%s' AND pid <> pg_backend_pid()" % template
+    )
+    psql('CREATE DATABASE "%s" TEMPLATE "%s"' % (name, template))
+    src = os.path.join(STATE, "filestore", "filestore", template)
+    if os.path.isdir(src):
+        shutil.copytree(src, os.path.join(STATE, "filestore", "filestore", name))
+
+
+def unique_name(prefix):
+    return "%s_%s" % (prefix, uuid.uuid4().hex[:10])
+
+
+def install_db(name, modules, log_path=None, demo=False, extra=()):
+    """Create database ``name`` with ``modules`` installed, via odoo-bin."""
+    args = odoo_cmd(
+        "--addons-path=%s" % addons_path(),
+        "--data-dir=%s" % os.path.join(STATE, "filestore"),
+        "-d",
+        name,
+        "-i",
+        ",".join(modules),
+        "--stop-after-init",
+        "--log-level=warn",
+        "--http-port=%d" % free_port(),
+        *db_options(),
+        *extra,
+    )
+    if not demo:
+        args.append("--without-demo=all")
+    out = open(log_path, "w") if log_path else subprocess.DEVNULL
+    try:
+        proc = subprocess.run(args, stdout=out, stderr=subprocess.STDOUT)
+    finally:
+        if log_path:
+            out.close()
+    if proc.returncode:
+        raise RuntimeError(
+            "installing %s in %s failed%s"
+            % (modules, name, " (see %s)" % log_path if log_path else "")
+        )
+
+
+BASE_MODULES = ["base_sparse_field", "mail", "web"]
+
+
+def base_template():
+    """A database with queue_job's dependencies installed, built once per
+    cluster: installing ``mail`` costs a minute, cloning costs a second."""
+    import fcntl
+    import hashlib
+
+    with open(os.path.join(ODOO_SRC, "odoo", "release.py"), "rb") as fh:
+        key = hashlib.sha1(fh.read() + ",".join(BASE_MODULES).encode()).hexdigest()
+    name = "qj_tmpl_base_%s" % key[:8]
+    os.makedirs(STATE, exist_ok=True)
+    with open(os.path.join(STATE, "template.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not db_exists(name):
+            building = unique_name("qj_tmpl_building")
+            os.makedirs(os.path.join(STATE, "logs"), exist_ok=True)
+            install_db(
+                building,
+                BASE_MODULES,
+                log_path=os.path.join(STATE, "logs", "%s.log" % building),
+                demo=True,
+            )
+            psql('ALTER DATABASE "%s" RENAME TO "%s"' % (building, name))
+            store = os.path.join(STATE, "filestore", "filestore")
+            if os.path.isdir(os.path.join(store, building)):
+                os.rename(os.path.join(store, building), os.path.join(store, name))
+    return name
+
+
+def new_db(prefix, modules=(), log_path=None):
+    """A fresh database from the base template, with ``modules`` installed."""
+    name = unique_name(prefix)
+    clone_db(base_template(), name)
+    if modules:
+        install_db(name, modules, log_path=log_path, demo=True)
+    return name
+
+
+class OdooServer:
+    """A real ``odoo-bin`` process serving HTTP on a free port.
+
+    ``channels`` sets ODOO_QUEUE_JOB_CHANNELS; ``workers`` > 0 runs the
+    prefork server, 0 the threaded one. The log goes to a file that tests can
+    wait on and read.
+    """
+
+    def __init__(
+        self,
+        db,
+        workers=2,
+        channels="root:2",
+        port=None,
+        env=None,
+        extra_args=(),
+        load="web,queue_job",
+        log_dir=None,
+        db_filter=True,
+    ):
+        self.db = db
+        self.workers = workers
+        self.channels = channels
+        self.port = port or free_port()
+        self.env = dict(env or {})
+        self.extra_args = list(extra_args)
+        self.load = load
+        self.db_filter = db_filter
+        self.log_dir = log_dir or os.path.join(STATE, "logs")
+        os.makedirs(self.log_dir, exist_ok=True)
+        self.log_path = os.path.join(
+            self.log_dir, "odoo-%s-%d.log" % (db or "nodb", self.port)
+        )
+        self.proc = None
+        self._log_offset = 0
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def command(self):
+        args = [
+            "--addons-path=%s" % addons_path(),
+            "--data-dir=%s" % os.path.join(STATE, "filestore"),
+            "--http-port=%d" % self.port,
+            "--http-interface=127.0.0.1",
+            "--workers=%d" % self.workers,
+            "--max-cron-threads=0",
+            "--load=%s" % self.load,
+            "--log-level=info",
+            "--logfile=%s" % self.log_path,
+            "--limit-time-real=600",
+            "--limit-time-cpu=600",
+            "--limit-memory-soft=%d" % (2 * 1024**3),
+            "--limit-memory-hard=%d" % (3 * 1024**3),
+            "--without-demo=all",
+        ]
+        if self.workers:
+            args.append("--gevent-port=%d" % free_port())
+        if self.db:
+            args += ["-d", self.db]
+            if self.db_filter:
+                args.append("--db-filter=^%s$" % re.escape(self.db))
+        return odoo_cmd(*args, *db_options(), *self.extra_args)
+
+    def start(self):
+        env = dict(os.environ)
+        if self.channels is not None:
+            env["ODOO_QUEUE_JOB_CHANNELS"] = self.channels
+        env.update(self.env)
+        if os.path.exists(self.log_path):
+            os.unlink(self.log_path)
+        open(self.log_path, "w").close()
+        self.proc = subprocess.Popen(
+            self.command(),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.log_path + ".stderr", "w"),
+            start_new_session=True,
+        )
+        return self
+
+    def log(self):
+        with open(self.log_path, errors="replace") as fh:
+            return fh.read()
+
+    def wait_log(self, pattern, timeout=60, since_mark=True):
+        """Wait until the log matches ``pattern`` (after the last mark)."""
+        regex = re.compile(pattern)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            text = self.log()
+            if regex.search(text[self._log_offset if since_mark else 0 :]):
+                return True
+            if self.proc and self.proc.poll() is not None:
+                raise RuntimeError(
+                    "odoo exited with %s before %r; log: %s"
+                    % (self.proc.returncode, pattern, self.log_path)
+                )
+            time.sleep(0.05)
+        raise TimeoutError("%r not in %s after %ss" % (pattern, self.log_path, timeout))
+
+    def mark_log(self):
+        self._log_offset = len(self.log())
+
+    def wait_http(self, timeout=60):
+        import requests
+
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                requests.get(self.url + "/web/webclient/version_info", timeout=2)
+                return True
+            except requests.RequestException:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("odoo exited; log: %s" % self.log_path)
+                time.sleep(0.1)
+        raise TimeoutError("odoo did not answer HTTP at %s" % self.url)
+
+    def wait_ready(self, db=None, timeout=90):
+        self.wait_http(timeout)
+        self.wait_log(READY_RE % re.escape(db or self.db), timeout, since_mark=False)
+        return self
+
+    def children(self):
+        """PIDs of the server's child processes (prefork workers)."""
+        out = subprocess.run(
+            ["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True
+        ).stdout
+        return [int(pid) for pid in out.split()]
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if not self.proc or self.proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, sig)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def kill(self):
+        self.stop(signal.SIGKILL)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def tmpdir(prefix="qj"):
+    os.makedirs(STATE, exist_ok=True)
+    return tempfile.mkdtemp(prefix=prefix, dir=STATE)
