@@ -1,0 +1,172 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""Database objects of queue_job that the ORM does not create.
+
+Applied at install (post_init_hook) and at every update (``queue.job.init``),
+so a database coming from another queue_job implementation gets them too.
+Pure Python: the runner imports the constants without Odoo.
+"""
+
+# NOTIFY channels the runner listens to
+NOTIFY_JOBS = "queue_job"
+NOTIFY_CONFIG = "queue_job_config"
+
+# pg_advisory_xact_lock(LOCK_NAMESPACE, worker_key) is held by every worker
+# process while it lives (docs/DESIGN.md, section 5). "qjob" in ASCII.
+LOCK_NAMESPACE = 0x716A6F62
+
+# states in which a job waits to run (identity keys are unique among them)
+WAITING_STATES = ("wait_dependencies", "pending", "enqueued")
+
+LEASE_TABLE = "queue_job_runner_lease"
+
+_WAITING_SQL = "('wait_dependencies', 'pending', 'enqueued')"
+
+INDEXES = [
+    (
+        "queue_job_uuid_uniq",
+        "CREATE UNIQUE INDEX IF NOT EXISTS queue_job_uuid_uniq ON queue_job (uuid)",
+    ),
+    (
+        "queue_job_pending_idx",
+        "CREATE INDEX IF NOT EXISTS queue_job_pending_idx "
+        "ON queue_job (channel, priority, date_created, id) WHERE state = 'pending'",
+    ),
+    (
+        "queue_job_pending_eta_idx",
+        "CREATE INDEX IF NOT EXISTS queue_job_pending_eta_idx "
+        "ON queue_job (eta) WHERE state = 'pending' AND eta IS NOT NULL",
+    ),
+    (
+        "queue_job_running_idx",
+        "CREATE INDEX IF NOT EXISTS queue_job_running_idx "
+        "ON queue_job (channel) WHERE state IN ('enqueued', 'started')",
+    ),
+    (
+        "queue_job_identity_key_state_partial_index",
+        "CREATE INDEX IF NOT EXISTS queue_job_identity_key_state_partial_index "
+        "ON queue_job (identity_key) WHERE identity_key IS NOT NULL "
+        "AND state IN %s" % _WAITING_SQL,
+    ),
+    (
+        "queue_job_identity_key_uniq",
+        "CREATE UNIQUE INDEX IF NOT EXISTS queue_job_identity_key_uniq "
+        "ON queue_job (identity_key) WHERE identity_key IS NOT NULL "
+        "AND graph_uuid IS NULL AND state IN %s" % _WAITING_SQL,
+    ),
+]
+
+TRIGGERS = """
+DROP TRIGGER IF EXISTS queue_job_notify ON queue_job;
+DROP TRIGGER IF EXISTS queue_job_notify_update ON queue_job;
+DROP TRIGGER IF EXISTS queue_job_identity_supersede ON queue_job;
+
+-- one notification per channel that got new pending jobs, whatever the
+-- number of rows inserted by the statement
+CREATE OR REPLACE FUNCTION queue_job_notify() RETURNS trigger AS $body$
+BEGIN
+    PERFORM pg_notify('queue_job', coalesce(channel, ''))
+       FROM (SELECT DISTINCT channel FROM queue_job_new_rows
+              WHERE state = 'pending') AS c;
+    RETURN NULL;
+END;
+$body$ LANGUAGE plpgsql;
+
+CREATE TRIGGER queue_job_notify
+    AFTER INSERT ON queue_job
+    REFERENCING NEW TABLE AS queue_job_new_rows
+    FOR EACH STATEMENT EXECUTE PROCEDURE queue_job_notify();
+
+CREATE OR REPLACE FUNCTION queue_job_notify_update() RETURNS trigger AS $body$
+BEGIN
+    PERFORM pg_notify('queue_job', coalesce(NEW.channel, ''));
+    RETURN NULL;
+END;
+$body$ LANGUAGE plpgsql;
+
+-- the worker's own transitions (to started, to done/failed) do not match
+CREATE TRIGGER queue_job_notify_update
+    AFTER UPDATE ON queue_job
+    FOR EACH ROW
+    WHEN (
+        (NEW.state = 'pending' AND (
+            OLD.state <> 'pending'
+            OR NEW.eta IS DISTINCT FROM OLD.eta
+            OR NEW.priority IS DISTINCT FROM OLD.priority
+            OR NEW.channel IS DISTINCT FROM OLD.channel))
+        OR (OLD.state = 'failed' AND NEW.state <> 'failed')
+        OR (OLD.state = 'enqueued' AND NEW.state NOT IN ('enqueued', 'started'))
+    )
+    EXECUTE PROCEDURE queue_job_notify_update();
+
+-- a job coming back to a waiting state while another single job with the
+-- same identity key already waits is cancelled: the waiting one does the work
+CREATE OR REPLACE FUNCTION queue_job_identity_supersede() RETURNS trigger AS $body$
+DECLARE
+    other varchar;
+BEGIN
+    SELECT uuid INTO other FROM queue_job
+     WHERE identity_key = NEW.identity_key
+       AND graph_uuid IS NULL
+       AND state IN ('wait_dependencies', 'pending', 'enqueued')
+       AND id <> NEW.id
+     LIMIT 1;
+    IF other IS NOT NULL THEN
+        NEW.state := 'cancelled';
+        NEW.date_cancelled := now() AT TIME ZONE 'UTC';
+        NEW.result := 'Superseded by job ' || other || ' with the same identity key';
+    END IF;
+    RETURN NEW;
+END;
+$body$ LANGUAGE plpgsql;
+
+CREATE TRIGGER queue_job_identity_supersede
+    BEFORE UPDATE ON queue_job
+    FOR EACH ROW
+    WHEN (
+        NEW.identity_key IS NOT NULL
+        AND NEW.graph_uuid IS NULL
+        AND NEW.state IN ('wait_dependencies', 'pending', 'enqueued')
+        AND OLD.state NOT IN ('wait_dependencies', 'pending', 'enqueued')
+    )
+    EXECUTE PROCEDURE queue_job_identity_supersede();
+"""
+
+CHANNEL_TRIGGER = """
+DROP TRIGGER IF EXISTS queue_job_channel_notify ON queue_job_channel;
+CREATE OR REPLACE FUNCTION queue_job_channel_notify() RETURNS trigger AS $body$
+BEGIN
+    PERFORM pg_notify('queue_job_config', '');
+    RETURN NULL;
+END;
+$body$ LANGUAGE plpgsql;
+CREATE TRIGGER queue_job_channel_notify
+    AFTER INSERT OR UPDATE OR DELETE ON queue_job_channel
+    FOR EACH STATEMENT EXECUTE PROCEDURE queue_job_channel_notify();
+"""
+
+LEASE = """
+CREATE TABLE IF NOT EXISTS queue_job_runner_lease (
+    name varchar PRIMARY KEY,
+    holder varchar NOT NULL,
+    expires_at timestamp NOT NULL,
+    renewed_at timestamp NOT NULL
+);
+"""
+
+# what the runner checks before serving a database
+TRIGGER_NAMES = ("queue_job_notify", "queue_job_notify_update")
+
+
+def table_exists(cr, name):
+    cr.execute("SELECT 1 FROM pg_class WHERE relname = %s AND relkind = 'r'", (name,))
+    return bool(cr.fetchone())
+
+
+def apply(cr):
+    """Create or refresh every object above; idempotent."""
+    for _name, ddl in INDEXES:
+        cr.execute(ddl)
+    cr.execute(TRIGGERS)
+    if table_exists(cr, "queue_job_channel"):
+        cr.execute(CHANNEL_TRIGGER)
+    cr.execute(LEASE)
