@@ -90,7 +90,9 @@ def drop_db(name):
         "WHERE datname = '%s' AND pid <> pg_backend_pid()" % name
     )
     psql('DROP DATABASE IF EXISTS "%s"' % name)
-    shutil.rmtree(os.path.join(STATE, "filestore", "filestore", name), ignore_errors=True)
+    shutil.rmtree(
+        os.path.join(STATE, "filestore", "filestore", name), ignore_errors=True
+    )
 
 
 def clone_db(template, name):
