@@ -1,0 +1,775 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""The job runner's scheduler: a tree of channels that decides which jobs may
+start now. Pure Python (no Odoo import) so that it is fast to test.
+
+Channels form a tree under ``root``. Each channel has a capacity (how many of
+its jobs may run at once; 0 or None means unlimited), may be ``sequential``
+(one job at a time, in strict order, stopped by a failed job) and may be
+throttled (at most one job started per ``throttle`` seconds).
+
+A job enters the channel named by its ``channel`` string. On each
+``get_jobs_to_run(now)`` every channel with room hands its best jobs to its
+parent's queue and counts them as running; the parent does the same, and only
+what ``root`` hands out is dispatched. So a job respects the capacity of every
+channel on its path.
+
+The configuration string (``[queue_job] channels``) is a list of entries
+separated by commas or newlines::
+
+    name[:capacity[:key[=value]]...]
+
+for example ``root:4, root.mail:2, root.sync:1:sequential, export:1:throttle=10``
+(the ``root.`` prefix may be left out). A missing capacity is 1.
+
+Our runner does not hold every job in memory, only the running ones and a
+bounded window of the best due pending jobs per channel; see
+``ChannelManager.window_size``. Runtime settings of ``queue.job.channel``
+records override the configuration string; see
+``ChannelManager.set_overrides``.
+"""
+import heapq
+import itertools
+import logging
+import re
+
+from ..exception import ChannelNotFound
+
+_logger = logging.getLogger(__name__)
+
+ROOT = "root"
+DEFAULT_PRIORITY = 10  # the priority of a job stored without one
+WINDOW_MAX = 50  # most pending jobs of one channel worth holding in memory
+
+_NOT_DONE_STATES = ("pending", "enqueued", "started", "failed")
+# states in which a job is forgotten (wait_dependencies: it cannot run yet)
+_FORGET_STATES = ("done", "cancelled", "wait_dependencies")
+_FLAG_VALUES = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
+
+
+def split_strip(text, sep, maxsplit=-1):
+    """``text.split(sep, maxsplit)`` with every part stripped of whitespace."""
+    return [part.strip() for part in text.split(sep, maxsplit)]
+
+
+def _full_name(name):
+    """The full name of a channel: ``""`` and ``"root"`` are the root channel,
+    and names that do not start with ``root.`` are under root."""
+    name = (name or "").strip()
+    if not name or name == ROOT:
+        return ROOT
+    if name.startswith(ROOT + "."):
+        return name
+    return ROOT + "." + name
+
+
+def _whole_number(text):
+    """``int(text)`` for a plain decimal number (no sign, no underscores),
+    else None."""
+    if isinstance(text, str) and re.fullmatch(r"[0-9]+", text):
+        return int(text)
+    return None
+
+
+class PriorityQueue:
+    """A heap of items, smallest first, with removal.
+
+    Adding an item that is already queued does nothing; removing one that is
+    not queued does nothing; ``pop`` and ``top`` of an empty queue give None.
+    Items are ordered by ``key(item)`` (the item itself by default), taken
+    when the item is added, and among equal keys by order of addition. Items
+    must be hashable; equality is the items' own.
+    """
+
+    _REMOVED = object()
+
+    def __init__(self, key=None):
+        self._key = key or (lambda item: item)
+        self._heap = []
+        self._entries = {}  # item -> its heap entry [key, count, item]
+        self._counter = itertools.count()
+
+    def __len__(self):
+        return len(self._entries)
+
+    def __contains__(self, item):
+        return item in self._entries
+
+    def __iter__(self):
+        """The queued items, in no particular order."""
+        return iter(list(self._entries))
+
+    def add(self, item):
+        if item in self._entries:
+            return
+        entry = [self._key(item), next(self._counter), item]
+        self._entries[item] = entry
+        heapq.heappush(self._heap, entry)
+
+    def remove(self, item):
+        entry = self._entries.pop(item, None)
+        if entry is None:
+            return
+        # removal is lazy (the entry is skipped when it reaches the top); a
+        # heap mostly made of removed entries is rebuilt
+        entry[2] = self._REMOVED
+        if len(self._heap) > 64 and len(self._heap) > 2 * len(self._entries):
+            self._heap = [e for e in self._heap if e[2] is not self._REMOVED]
+            heapq.heapify(self._heap)
+
+    def top(self):
+        """The smallest item, left in the queue; None when empty."""
+        while self._heap and self._heap[0][2] is self._REMOVED:
+            heapq.heappop(self._heap)
+        return self._heap[0][2] if self._heap else None
+
+    def pop(self):
+        """Remove and return the smallest item; None when empty."""
+        item = self.top()
+        if item is not None:
+            heapq.heappop(self._heap)
+            del self._entries[item]
+        return item
+
+
+class SafeSet(set):
+    """A set whose ``remove`` accepts items that are not in it."""
+
+    def remove(self, item):
+        self.discard(item)
+
+
+class ChannelJob:
+    """What the scheduler knows of one job.
+
+    ``seq`` is the job's database id, ``eta`` and ``date_created`` are
+    comparable values (the runner uses epoch seconds for eta). Jobs compare by
+    :meth:`sorting_key`: jobs with an eta first, by eta, then by priority,
+    creation date and seq. Equality is identity.
+
+    Once its eta has passed and it has left its channel's eta queue, a job is
+    *due*: it then ranks by priority, creation date and seq only, as a job
+    without eta (``eta`` keeps the stored value, so that a notification with
+    the same eta is not taken for a change).
+    """
+
+    def __init__(self, db_name, channel, uuid, seq, date_created, priority, eta):
+        self.db_name = db_name
+        self.channel = channel
+        self.uuid = uuid
+        self.seq = seq
+        self.date_created = date_created
+        self.priority = DEFAULT_PRIORITY if priority is None else priority
+        self.eta = eta
+        self.due = eta is None
+
+    def __repr__(self):
+        return "<ChannelJob %s>" % self.uuid
+
+    def rank_key(self):
+        """Order among due jobs (eta ignored)."""
+        return (self.priority, self.date_created, self.seq)
+
+    def sorting_key(self):
+        if self.due:
+            return (1, 0) + self.rank_key()
+        return (0, self.eta) + self.rank_key()
+
+    def __lt__(self, other):
+        return self.sorting_key() < other.sorting_key()
+
+    def __gt__(self, other):
+        return self.sorting_key() > other.sorting_key()
+
+
+class ChannelQueue:
+    """The jobs waiting in one channel.
+
+    Jobs whose eta has not passed wait apart, by eta; ``pop(now)`` first moves
+    the ones that became due among the others, then gives the best due job.
+
+    A sequential queue keeps one order, ignoring eta, and gives its first job
+    only once that job is due: a job with a future eta that ranks first stops
+    the queue until its eta (strictly: any such job, not only the one with the
+    earliest eta, so the order always holds).
+    """
+
+    def __init__(self, sequential=False):
+        self.sequential = sequential
+        self._queue = PriorityQueue(key=ChannelJob.rank_key)
+        self._eta_queue = PriorityQueue(key=lambda job: (job.eta,) + job.rank_key())
+
+    def __len__(self):
+        return len(self._queue) + len(self._eta_queue)
+
+    def __contains__(self, job):
+        return job in self._queue or job in self._eta_queue
+
+    def __iter__(self):
+        return itertools.chain(self._queue, self._eta_queue)
+
+    def set_sequential(self, sequential):
+        if sequential == self.sequential:
+            return
+        jobs = list(self)
+        for job in jobs:
+            self.remove(job)
+        self.sequential = sequential
+        for job in jobs:
+            self.add(job)
+
+    def add(self, job):
+        if job.due or self.sequential:
+            self._queue.add(job)
+        else:
+            self._eta_queue.add(job)
+
+    def remove(self, job):
+        self._queue.remove(job)
+        self._eta_queue.remove(job)
+
+    def pop(self, now):
+        """The best job that may start at ``now`` (removed), or None."""
+        if self.sequential:
+            head = self._queue.top()
+            if head is None or not (head.due or head.eta <= now):
+                return None
+            head.due = True
+            return self._queue.pop()
+        while True:
+            job = self._eta_queue.top()
+            if job is None or job.eta > now:
+                break
+            self._eta_queue.pop()
+            job.due = True
+            self._queue.add(job)
+        return self._queue.pop()
+
+    def get_wakeup_time(self, wakeup_time=0):
+        """The earlier of ``wakeup_time`` (0: none) and the eta at which this
+        queue will have a job to give."""
+        if self.sequential:
+            head = self._queue.top()
+            eta = None if head is None or head.due else head.eta
+        else:
+            head = self._eta_queue.top()
+            eta = None if head is None else head.eta
+        if eta is None:
+            return wakeup_time
+        return min(wakeup_time, eta) if wakeup_time else eta
+
+
+class Channel:
+    """A node of the channel tree.
+
+    A job of this channel (or of a sub-channel, once it reached this channel)
+    is in exactly one of: the queue, the running set, the failed set. A job
+    handed to the parent stays in the running set here.
+
+    ``capacity`` is the runtime override (``set_overrides``) when there is
+    one, else the configured capacity; 0 or None means unlimited. A ``paused``
+    channel hands out nothing (nor do its sub-channels, whose jobs go through
+    it); its running jobs are not touched.
+    """
+
+    def __init__(self, name, parent, capacity=None, sequential=False, throttle=0):
+        self.name = name
+        self.parent = parent
+        self.children = {}
+        if parent is not None:
+            parent.children[name] = self
+        self.configured_capacity = capacity
+        self.override_capacity = None
+        self.paused = False
+        self.throttle = throttle
+        self._queue = ChannelQueue(sequential)
+        self._running = SafeSet()
+        self._failed = SafeSet()
+        self._pause_until = 0  # throttle: nothing is handed out before it
+
+    @property
+    def fullname(self):
+        if self.parent is None:
+            return self.name
+        return self.parent.fullname + "." + self.name
+
+    @property
+    def capacity(self):
+        if self.override_capacity is not None:
+            return self.override_capacity
+        return self.configured_capacity
+
+    @capacity.setter
+    def capacity(self, value):
+        self.configured_capacity = value
+
+    @property
+    def sequential(self):
+        return self._queue.sequential
+
+    @sequential.setter
+    def sequential(self, value):
+        self._queue.set_sequential(bool(value))
+
+    def __str__(self):
+        return "%s(C:%s,Q:%d,R:%d,F:%d)" % (
+            self.fullname,
+            self.capacity or "∞",
+            len(self._queue),
+            len(self._running),
+            len(self._failed),
+        )
+
+    def configure(self, config):
+        """Apply a parsed configuration entry (see ``parse_simple_config``)."""
+        capacity = config.get("capacity")
+        sequential = bool(config.get("sequential"))
+        if sequential and capacity != 1:
+            raise ValueError(
+                "channel %s: a sequential channel must have a capacity of 1, not %s"
+                % (self.fullname, capacity)
+            )
+        self.configured_capacity = capacity
+        self.sequential = sequential
+        self.throttle = config.get("throttle") or 0
+        if not self.throttle:
+            self._pause_until = 0
+
+    def get_subchannel_by_name(self, name):
+        return self.children.get(name)
+
+    def has_capacity(self):
+        """Whether one more job of this channel may run now (ignoring
+        ``paused`` and throttling)."""
+        if self.sequential and self._failed:
+            return False
+        if not self.capacity:
+            return True
+        return len(self._running) < self.capacity
+
+    def remove(self, job):
+        """Forget ``job`` in this channel and its ancestors."""
+        self._queue.remove(job)
+        self._running.remove(job)
+        self._failed.remove(job)
+        if self.parent is not None:
+            self.parent.remove(job)
+
+    set_done = remove
+
+    def set_pending(self, job):
+        """``job`` waits to run in this channel."""
+        if job in self._queue:
+            return
+        self._running.remove(job)
+        self._failed.remove(job)
+        self._queue.add(job)
+        if self.parent is not None:
+            self.parent.remove(job)
+
+    def set_running(self, job):
+        """``job`` runs: it takes capacity here and in every ancestor."""
+        # always walk up: a job reported running may still wait in an
+        # ancestor's queue, from where it must not be handed out again
+        self._queue.remove(job)
+        self._failed.remove(job)
+        self._running.add(job)
+        if self.parent is not None:
+            self.parent.set_running(job)
+
+    def set_failed(self, job):
+        """``job`` failed: it stays here (it blocks a sequential channel)."""
+        self._queue.remove(job)
+        self._running.remove(job)
+        self._failed.add(job)
+        if self.parent is not None:
+            self.parent.remove(job)
+
+    def _throttled(self, now):
+        if self._pause_until and now < self._pause_until:
+            return True
+        self._pause_until = 0
+        return False
+
+    def get_jobs_to_run(self, now, limit=None):
+        """Hand out (as a list) the jobs that may start at ``now``, at most
+        ``limit``; each is counted running here. Sub-channels first hand their
+        jobs over to this channel's queue."""
+        if self.paused:
+            return []
+        for child in self.children.values():
+            for job in child.get_jobs_to_run(now):
+                self._queue.add(job)
+        if self.throttle and self._throttled(now):
+            return []
+        jobs = []
+        while self.has_capacity() and (limit is None or len(jobs) < limit):
+            job = self._queue.pop(now)
+            if job is None:
+                break
+            self._running.add(job)
+            jobs.append(job)
+            if self.throttle:
+                self._pause_until = now + self.throttle
+                break
+        return jobs
+
+    def get_wakeup_time(self, wakeup_time=0):
+        """The earlier of ``wakeup_time`` (0: none) and the first time at which
+        this channel or a sub-channel will have a job to hand out without a
+        notification (an eta reached, a throttle pause ended). Full or paused
+        channels ask for none: a notification comes when that changes."""
+        if self.paused:
+            return wakeup_time
+        if self.has_capacity():
+            if self.throttle and self._pause_until:
+                if len(self._queue):
+                    wakeup_time = (
+                        min(wakeup_time, self._pause_until)
+                        if wakeup_time
+                        else self._pause_until
+                    )
+            else:
+                wakeup_time = self._queue.get_wakeup_time(wakeup_time)
+        for child in self.children.values():
+            wakeup_time = child.get_wakeup_time(wakeup_time)
+        return wakeup_time
+
+
+class ChannelManager:
+    """The channel tree and the jobs it knows, across databases.
+
+    Typical use by the runner::
+
+        manager = ChannelManager()
+        manager.simple_configure("root:4,root.mail:2")
+        manager.notify(db, channel, uuid, seq, date_created, priority, eta, state)
+        for job in manager.get_jobs_to_run(now):
+            ...  # dispatch job.db_name / job.uuid
+        wakeup = manager.get_wakeup_time()  # 0: none
+    """
+
+    def __init__(self):
+        self._jobs = {}  # db_name -> {uuid: ChannelJob}
+        self._root_channel = Channel(ROOT, None, capacity=1)
+        self._channels_by_name = {ROOT: self._root_channel}
+
+    # configuration
+
+    @classmethod
+    def parse_simple_config(cls, config_string):
+        """Parse a channels configuration string into a list of dicts with
+        ``name`` (full name), ``capacity`` (int), ``sequential`` (bool),
+        ``throttle`` (int seconds) and any other key given (bare keys are
+        True, ``key=value`` gives the string value; unknown keys are unused).
+
+        Entries are separated by commas or newlines; whitespace around every
+        part is ignored and empty entries are skipped. Errors raise ValueError
+        naming the entry and what is wrong with it.
+        """
+        configs = []
+        for entry in re.split(r"[,\n]", config_string or ""):
+            entry = entry.strip()
+            if entry:
+                configs.append(cls._parse_entry(entry))
+        return configs
+
+    @staticmethod
+    def _parse_entry(entry):
+        def invalid(what, detail=None):
+            message = "%s in channel entry %r" % (what, entry)
+            return ValueError(message + (": " + detail if detail else ""))
+
+        parts = split_strip(entry, ":")
+        name = parts[0]
+        if not name:
+            raise invalid("missing channel name")
+        fullname = _full_name(name)
+        if "" in split_strip(fullname, "."):
+            raise invalid("invalid channel name %r" % name, "empty part between dots")
+        capacity = 1
+        if len(parts) > 1:
+            capacity = _whole_number(parts[1])
+            if capacity is None:
+                raise invalid(
+                    "invalid capacity %r" % parts[1], "expected a whole number >= 0"
+                )
+        options = {}
+        for item in parts[2:]:
+            if not item:
+                continue
+            key, has_value, value = (p.strip() for p in item.partition("="))
+            if "=" in value:
+                raise invalid("incorrect config item %r" % item, "more than one '='")
+            if not key:
+                raise invalid("incorrect config item %r" % item, "no key before '='")
+            if key in options:
+                raise invalid("duplicate key %r" % key)
+            options[key] = value if has_value else True
+        sequential = options.get("sequential", False)
+        if sequential is not True and sequential is not False:
+            flag = _FLAG_VALUES.get(sequential.lower())
+            if flag is None:
+                raise invalid(
+                    "invalid sequential value %r" % sequential,
+                    "expected no value, 1/0, true/false, yes/no or on/off",
+                )
+            sequential = flag
+        if sequential and capacity != 1:
+            raise invalid(
+                "invalid capacity %r for a sequential channel" % parts[1],
+                "a sequential channel must have a capacity of 1",
+            )
+        throttle = options.get("throttle", 0)
+        if throttle is True:
+            raise invalid("throttle without a value", "expected throttle=<seconds>")
+        if throttle != 0:
+            throttle = _whole_number(throttle)
+            if throttle is None:
+                raise invalid(
+                    "invalid throttle %r" % options["throttle"],
+                    "expected a whole number of seconds",
+                )
+        config = dict(options)
+        config.update(
+            name=fullname, capacity=capacity, sequential=sequential, throttle=throttle
+        )
+        return config
+
+    def get_channel_from_config(self, config):
+        """Create (with missing parents, unlimited) or reconfigure the channel
+        of a parsed configuration entry."""
+        if config.get("sequential") and config.get("capacity") != 1:
+            raise ValueError(
+                "channel %s: a sequential channel must have a capacity of 1, not %s"
+                % (config["name"], config.get("capacity"))
+            )
+        channel = self.get_channel_by_name(config["name"], autocreate=True)
+        channel.configure(config)
+        _logger.info("Configured channel: %s", channel)
+        return channel
+
+    def simple_configure(self, config_string):
+        """Configure channels from a configuration string (see
+        ``parse_simple_config``); nothing is changed if it is invalid."""
+        configs = self.parse_simple_config(config_string)
+        seen = set()
+        for config in configs:
+            if config["name"] in seen:
+                _logger.warning(
+                    "channel %s is configured more than once; the last entry wins",
+                    config["name"],
+                )
+            seen.add(config["name"])
+        for config in configs:
+            self.get_channel_from_config(config)
+
+    def set_overrides(self, overrides):
+        """Replace the runtime overrides of the configuration.
+
+        ``overrides`` maps channel names to ``{"capacity": int or None,
+        "paused": bool}`` (both optional). A capacity that is not None
+        replaces the configured capacity of that channel (0: unlimited),
+        except on a sequential channel, which keeps capacity 1. A paused
+        channel, and so its sub-channels, hands out no job; running jobs go
+        on. Channels are created as needed; channels left out of
+        ``overrides`` get their configured values back. Invalid input raises
+        ValueError and changes nothing.
+        """
+        checked = {}
+        for name, values in (overrides or {}).items():
+            if not isinstance(name, str):
+                raise ValueError("override: invalid channel name %r" % (name,))
+            fullname = _full_name(name)
+            if not isinstance(values, dict):
+                raise ValueError(
+                    "override of channel %s: expected a dict, got %r"
+                    % (fullname, values)
+                )
+            unknown = set(values) - {"capacity", "paused"}
+            if unknown:
+                raise ValueError(
+                    "override of channel %s: unknown keys %s"
+                    % (fullname, ", ".join(sorted(map(str, unknown))))
+                )
+            capacity = values.get("capacity")
+            if capacity is not None and (
+                isinstance(capacity, bool)
+                or not isinstance(capacity, int)
+                or capacity < 0
+            ):
+                raise ValueError(
+                    "override of channel %s: invalid capacity %r "
+                    "(expected a whole number >= 0 or None)" % (fullname, capacity)
+                )
+            paused = values.get("paused", False)
+            if not isinstance(paused, bool):
+                raise ValueError(
+                    "override of channel %s: invalid paused %r (expected a bool)"
+                    % (fullname, paused)
+                )
+            checked[fullname] = (capacity, paused)
+        for channel in self._channels_by_name.values():
+            channel.override_capacity = None
+            channel.paused = False
+        for fullname, (capacity, paused) in checked.items():
+            channel = self.get_channel_by_name(fullname, autocreate=True)
+            if capacity is not None and channel.sequential and capacity != 1:
+                _logger.warning(
+                    "capacity %s ignored for sequential channel %s",
+                    capacity,
+                    fullname,
+                )
+                capacity = None
+            channel.override_capacity = capacity
+            channel.paused = paused
+
+    def get_channel_by_name(
+        self, channel_name, autocreate=False, parent_fallback=False
+    ):
+        """The channel of that name (``root.`` may be left out; empty means
+        root).
+
+        Unknown names raise ChannelNotFound, unless ``autocreate`` or
+        ``parent_fallback`` is set: then the channel is created, with its
+        missing ancestors, under its nearest existing ancestor, with unlimited
+        capacity (``root.sub.not.configured`` under a configured ``root.sub``
+        is ``root.sub.not.configured``).
+        """
+        fullname = _full_name(channel_name)
+        channel = self._channels_by_name.get(fullname)
+        if channel is not None:
+            return channel
+        if not autocreate and not parent_fallback:
+            raise ChannelNotFound("Channel %s not found" % fullname)
+        parts = fullname.split(".")
+        known = len(parts) - 1
+        while ".".join(parts[:known]) not in self._channels_by_name:
+            known -= 1
+        channel = self._channels_by_name[".".join(parts[:known])]
+        for part in parts[known:]:
+            channel = Channel(part, channel, capacity=None)
+            self._channels_by_name[channel.fullname] = channel
+            _logger.debug("Created channel %s", channel.fullname)
+        return channel
+
+    # jobs
+
+    def notify(
+        self, db_name, channel_name, uuid, seq, date_created, priority, eta, state
+    ):
+        """Record the state of a job (as stored in database ``db_name``).
+
+        pending: queued; enqueued or started: running; failed: kept as failed
+        (it blocks a sequential channel); done, cancelled, wait_dependencies,
+        empty or None: forgotten. A job whose channel, seq, priority, eta or
+        creation date changed is requeued as a new one. Jobs of unknown
+        channels go to a channel created for them.
+        """
+        job = self._jobs.get(db_name, {}).get(uuid)
+        if state not in _NOT_DONE_STATES:
+            if state and state not in _FORGET_STATES:
+                _logger.error(
+                    "job %s of db %s has an unknown state %r", uuid, db_name, state
+                )
+            elif job is not None:
+                self._forget(job)
+            return
+        channel = self.get_channel_by_name(channel_name, parent_fallback=True)
+        priority = DEFAULT_PRIORITY if priority is None else priority
+        if job is not None and (
+            job.channel is not channel
+            or job.seq != seq
+            or job.priority != priority
+            or job.eta != eta
+            or job.date_created != date_created
+        ):
+            self._forget(job)
+            job = None
+        if job is None:
+            job = ChannelJob(db_name, channel, uuid, seq, date_created, priority, eta)
+            self._jobs.setdefault(db_name, {})[uuid] = job
+        if state == "pending":
+            channel.set_pending(job)
+        elif state == "failed":
+            channel.set_failed(job)
+        else:
+            channel.set_running(job)
+
+    def _forget(self, job):
+        job.channel.remove(job)
+        jobs = self._jobs.get(job.db_name, {})
+        if jobs.get(job.uuid) is job:
+            del jobs[job.uuid]
+            if not jobs:
+                del self._jobs[job.db_name]
+
+    def remove_job(self, uuid, db_name=None):
+        """Forget job ``uuid`` (of database ``db_name``, else of any)."""
+        for name in [db_name] if db_name is not None else list(self._jobs):
+            job = self._jobs.get(name, {}).get(uuid)
+            if job is not None:
+                self._forget(job)
+
+    def remove_db(self, db_name):
+        """Forget every job of database ``db_name``."""
+        for job in list(self._jobs.get(db_name, {}).values()):
+            self._forget(job)
+
+    def get_job(self, uuid, db_name):
+        """The ChannelJob known for ``uuid`` in ``db_name``, or None."""
+        return self._jobs.get(db_name, {}).get(uuid)
+
+    # scheduling
+
+    def get_jobs_to_run(self, now, limit=None):
+        """The jobs to dispatch at ``now`` (at most ``limit``, across
+        databases), best first. They are counted running from then on."""
+        return self._root_channel.get_jobs_to_run(now, limit)
+
+    def get_wakeup_time(self):
+        """When ``get_jobs_to_run`` will next have something to give without
+        a notification (an eta, a throttle pause ending); 0 for never."""
+        return self._root_channel.get_wakeup_time(0)
+
+    def running_count(self):
+        """How many jobs count as running (across the tree and databases)."""
+        return len(self._root_channel._running)
+
+    def window_size(self, channel_name):
+        """How many of the best due pending jobs of channel ``channel_name``
+        (jobs whose channel string is that name) it is worth holding now.
+
+        0 when the channel or an ancestor is paused, full, or a sequential
+        channel blocked by a failed job; at most 1 for a sequential or
+        throttled channel or under a throttled ancestor; else the free
+        capacity of the channel, bounded by the free capacity of each
+        ancestor, and by WINDOW_MAX. An upper bound: jobs of other channels
+        already waiting in an ancestor's queue are not subtracted, so that a
+        better job of this channel can still compete with them there.
+        Unknown names get their channel created, as ``notify`` does.
+
+        For a sequential channel, the job to hold is the first one in order
+        of priority, creation date and id *whatever its eta*: the channel
+        waits for it when its eta is in the future.
+        """
+        channel = self.get_channel_by_name(channel_name, parent_fallback=True)
+        size = WINDOW_MAX
+        node = channel
+        while node is not None:
+            if node.paused or not node.has_capacity():
+                return 0
+            if node.capacity:
+                size = min(size, node.capacity - len(node._running))
+            if node.sequential or node.throttle:
+                size = min(size, 1)
+            node = node.parent
+        return size
