@@ -732,7 +732,9 @@ class ChannelManager:
 
     def get_jobs_to_run(self, now, limit=None):
         """The jobs to dispatch at ``now`` (at most ``limit``, across
-        databases), best first. They are counted running from then on."""
+        databases), best first. They are counted running from then on.
+        When ``limit`` cut the list short, call again once there is room:
+        ``get_wakeup_time`` does not account for jobs held back that way."""
         return self._root_channel.get_jobs_to_run(now, limit)
 
     def get_wakeup_time(self):
