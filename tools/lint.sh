@@ -4,7 +4,8 @@
 "$QJ_ROOT/tools/bootstrap.sh"
 cd "$QJ_ROOT"
 bin="$QJ_VENV/bin"
-paths=(queue_job test_queue_job tests tools bench)
+paths=()
+for p in queue_job test_queue_job tests tools bench; do [ -e "$p" ] && paths+=("$p"); done
 if [ -n "${FIX:-}" ]; then
     "$bin/isort" -q "${paths[@]}"
     "$bin/black" -q "${paths[@]}"
