@@ -10,7 +10,11 @@
     "external_dependencies": {"python": ["requests"]},
     "data": [
         "security/security.xml",
+        "security/ir.model.access.csv",
+        "data/queue_data.xml",
+        "data/queue_job_function_data.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "installable": True,
     "development_status": "Mature",
     "maintainers": ["guewen"],

@@ -1,11 +1,44 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
-"""Exceptions of queue_job. Pure Python: the job runner imports this module
-without Odoo."""
+"""Exceptions of queue_job. No Odoo import: the runner uses them too."""
 
 
 class BaseQueueJobError(Exception):
-    """Root of the queue_job exceptions."""
+    """Root of every queue_job exception."""
+
+
+class JobError(BaseQueueJobError):
+    """A job had an error; raised in a job, it fails the job."""
+
+
+class NoSuchJobError(JobError):
+    """The job does not exist in the storage."""
+
+
+class FailedJobError(JobError):
+    """A definitive failure: the job fails without any retry."""
+
+
+class RetryableJobError(JobError):
+    """The job goes back to pending and is retried later.
+
+    ``seconds`` postpones the next try by that many seconds (an int, or a
+    2-element range for a random delay); falsy means "use the retry pattern".
+    With ``ignore_retry``, the try does not count toward ``max_retries``.
+    """
+
+    def __init__(self, msg, seconds=None, ignore_retry=False):
+        super().__init__(msg)
+        self.seconds = seconds
+        self.ignore_retry = ignore_retry
+
+
+class NothingToDoJob(JobError):
+    """The job has nothing to do: it is set to done."""
+
+
+class JobFoundDead(JobError):
+    """The worker process running the job died too many times."""
 
 
 class ChannelNotFound(BaseQueueJobError):
-    """A channel name that the runner's channel manager does not know."""
+    """A channel could not be found."""

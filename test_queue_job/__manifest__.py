@@ -7,6 +7,9 @@
     "category": "Generic Modules",
     "depends": ["queue_job"],
     "website": "https://github.com/OCA/queue",
-    "data": [],
+    "data": [
+        "data/queue_job_test_job.xml",
+        "security/ir.model.access.csv",
+    ],
     "installable": True,
 }

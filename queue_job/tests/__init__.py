@@ -1,1 +1,8 @@
-from . import test_install
+from . import (
+    test_install,
+    test_json_field,
+    test_model_job_channel,
+    test_model_job_function,
+    test_queue_job_protected_write,
+    test_wizards,
+)

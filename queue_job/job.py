@@ -1,0 +1,692 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""The Job: a method call on a recordset, stored in ``queue.job``.
+
+A Job lives in memory; ``store()`` writes it and ``load()`` reads it back.
+The state mutators (``set_*``, ``postpone``) change memory only.
+"""
+import hashlib
+import inspect
+import logging
+import os
+import random
+import uuid
+import weakref
+from datetime import datetime, timedelta
+
+import odoo
+
+from .exception import FailedJobError, JobError, NoSuchJobError, RetryableJobError
+
+WAIT_DEPENDENCIES = "wait_dependencies"
+PENDING = "pending"
+ENQUEUED = "enqueued"
+CANCELLED = "cancelled"
+DONE = "done"
+STARTED = "started"
+FAILED = "failed"
+
+STATES = [
+    (WAIT_DEPENDENCIES, "Wait Dependencies"),
+    (PENDING, "Pending"),
+    (ENQUEUED, "Enqueued"),
+    (STARTED, "Started"),
+    (DONE, "Done"),
+    (CANCELLED, "Cancelled"),
+    (FAILED, "Failed"),
+]
+
+# states in which a job is waiting to run
+WAITING_STATES = (WAIT_DEPENDENCIES, PENDING, ENQUEUED)
+
+DEFAULT_PRIORITY = 10  # lower runs first
+DEFAULT_MAX_RETRIES = 5
+RETRY_INTERVAL = 10 * 60  # seconds
+
+_logger = logging.getLogger(__name__)
+
+
+def DelayableRecordset(*args, **kwargs):
+    """Compatibility: the class moved to the ``delay`` module."""
+    # imported here: delay.py imports this module
+    from .delay import DelayableRecordset as _DelayableRecordset
+
+    _logger.debug("queue_job.job.DelayableRecordset is deprecated, see delay.py")
+    return _DelayableRecordset(*args, **kwargs)
+
+
+def identity_exact_hasher(job_):
+    """SHA1 hasher fed with the job's model, method, records and arguments.
+
+    Returned unfinalised so that callers can feed more data.
+    """
+    hasher = hashlib.sha1()
+    for part in (
+        job_.model_name,
+        job_.method_name,
+        str(sorted(job_.recordset.ids)),
+        str(job_.args),
+        str(sorted(job_.kwargs.items())),
+    ):
+        hasher.update(part.encode("utf-8"))
+    return hasher
+
+
+def identity_exact(job_):
+    """Identity key: same model, method, records and arguments."""
+    return identity_exact_hasher(job_).hexdigest()
+
+
+def _is_model_method(func):
+    return inspect.ismethod(func) and isinstance(
+        func.__self__.__class__, odoo.models.MetaModel
+    )
+
+
+class Job:
+    """A job: a method of a recordset to call later, with its state.
+
+    ``func`` is a bound method of a recordset; ``args`` a tuple (or list) and
+    ``kwargs`` a dict of JSON-serializable values (recordsets, dates,
+    datetimes and lxml elements included, see ``fields.JobEncoder``).
+    """
+
+    # ------------------------------------------------------------------
+    # loading
+    # ------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, env, job_uuid):
+        """Read a job from the storage; NoSuchJobError if it does not exist."""
+        stored = cls.db_records_from_uuids(env, [job_uuid])
+        if not stored:
+            raise NoSuchJobError(
+                "Job %s does no longer exist in the storage." % job_uuid
+            )
+        return cls._load_from_db_record(stored)
+
+    @classmethod
+    def load_many(cls, env, job_uuids):
+        """Read several jobs; unknown uuids are ignored. Returns a set."""
+        return {
+            cls._load_from_db_record(record)
+            for record in cls.db_records_from_uuids(env, job_uuids)
+        }
+
+    @classmethod
+    def _load_from_db_record(cls, job_db_record):
+        stored = job_db_record
+        # one query for the columns the ORM does not prefetch
+        stored._read(["records", "args", "kwargs", "dependencies"])
+        recordset = stored.records
+        method = getattr(recordset, stored.method_name, None)
+        if method is None or not callable(method):
+            raise JobError(
+                "Job %s: model %s has no method %r"
+                % (stored.uuid, recordset._name, stored.method_name)
+            )
+        job_ = cls(
+            method,
+            args=stored.args,
+            kwargs=stored.kwargs,
+            priority=stored.priority,
+            eta=stored.eta or None,
+            job_uuid=stored.uuid,
+            description=stored.name,
+            channel=stored.channel,
+            identity_key=stored.identity_key or None,
+            max_retries=stored.max_retries,
+        )
+        job_.date_created = stored.date_created or job_.date_created
+        job_.date_enqueued = stored.date_enqueued or None
+        job_.date_started = stored.date_started or None
+        job_.date_done = stored.date_done or None
+        job_.date_cancelled = stored.date_cancelled or None
+        job_.state = stored.state
+        job_.graph_uuid = stored.graph_uuid or None
+        job_.result = stored.result or None
+        job_.exc_info = stored.exc_info or None
+        # the reference forgot these two, so a later store() blanked them
+        job_.exc_name = stored.exc_name or None
+        job_.exc_message = stored.exc_message or None
+        job_.retry = stored.retry
+        job_.company_id = stored.company_id.id or None
+        job_.worker_pid = stored.worker_pid or None
+        dependencies = stored.dependencies or {}
+        job_._depends_on_uuids.update(dependencies.get("depends_on") or ())
+        job_._reverse_depends_on_uuids.update(
+            dependencies.get("reverse_depends_on") or ()
+        )
+        job_._stored = True
+        return job_
+
+    @classmethod
+    def db_records_from_uuids(cls, env, job_uuids):
+        model = env["queue.job"].sudo()
+        records = model.search([("uuid", "in", tuple(job_uuids))])
+        return records.with_env(env).sudo()
+
+    @classmethod
+    def db_record_from_uuid(cls, env, job_uuid):
+        _logger.debug("db_record_from_uuid is deprecated: db_records_from_uuids")
+        return cls.db_records_from_uuids(env, [job_uuid])
+
+    @classmethod
+    def enqueue(
+        cls,
+        func,
+        args=None,
+        kwargs=None,
+        priority=None,
+        eta=None,
+        max_retries=None,
+        description=None,
+        channel=None,
+        identity_key=None,
+    ):
+        """Create and store a job (old API, prefer ``with_delay()``).
+
+        Returns a Job; with an identity key matching a waiting job, the Job
+        loaded from that existing record.
+        """
+        new_job = cls(
+            func=func,
+            args=args,
+            kwargs=kwargs,
+            priority=priority,
+            eta=eta,
+            max_retries=max_retries,
+            description=description,
+            channel=channel,
+            identity_key=identity_key,
+        )
+        if new_job.identity_key:
+            existing = new_job.job_record_with_same_identity_key()
+            if existing:
+                _logger.debug(
+                    "job not enqueued: job %s waits with identity key %s",
+                    existing.uuid,
+                    new_job.identity_key,
+                )
+                return cls._load_from_db_record(existing)
+        existing = new_job.store()
+        if existing:
+            return cls._load_from_db_record(existing)
+        _logger.debug("stored job %s: %s", new_job.uuid, new_job.func_string)
+        return new_job
+
+    # ------------------------------------------------------------------
+    # construction
+    # ------------------------------------------------------------------
+
+    def __init__(
+        self,
+        func,
+        args=None,
+        kwargs=None,
+        priority=None,
+        eta=None,
+        job_uuid=None,
+        max_retries=None,
+        description=None,
+        channel=None,
+        identity_key=None,
+    ):
+        if args is None:
+            args = ()
+        if isinstance(args, list):
+            args = tuple(args)
+        assert isinstance(args, tuple), "%s: args are not a tuple" % (args,)
+        if kwargs is None:
+            kwargs = {}
+        assert isinstance(kwargs, dict), "%s: kwargs are not a dict" % (kwargs,)
+        if not _is_model_method(func):
+            raise TypeError("Job accepts only methods of Models")
+
+        recordset = func.__self__
+        env = recordset.env
+        self.method_name = func.__name__
+        self.recordset = recordset
+        self.env = env
+        self.job_model = env["queue.job"]
+        self.job_model_name = "queue.job"
+        self.job_config = (
+            env["queue.job.function"].sudo().job_config(self.job_function_name)
+        )
+
+        self.state = PENDING
+        self.retry = 0
+        self.max_retries = DEFAULT_MAX_RETRIES if max_retries is None else max_retries
+        self._uuid = job_uuid
+        # a uuid we generate ourselves cannot be in the storage yet
+        self._stored = False
+        self._known_new = job_uuid is None
+        self.graph_uuid = None
+
+        self.args = args
+        self.kwargs = kwargs
+
+        self._depends_on = set()
+        self._reverse_depends_on = weakref.WeakSet()
+        self._depends_on_uuids = set()
+        self._reverse_depends_on_uuids = set()
+
+        self.priority = DEFAULT_PRIORITY if priority is None else priority
+        self.date_created = datetime.now()
+        self._description = description
+        self.identity_key = identity_key
+
+        self.date_enqueued = None
+        self.date_started = None
+        self.date_done = None
+        self.date_cancelled = None
+
+        self.result = None
+        self.exc_name = None
+        self.exc_message = None
+        self.exc_info = None
+
+        if "company_id" in env.context:
+            self.company_id = env.context["company_id"]
+        else:
+            self.company_id = env.company.id
+
+        self._eta = None
+        self.eta = eta
+        self._channel = channel
+        self.worker_pid = None
+
+    # ------------------------------------------------------------------
+    # execution
+    # ------------------------------------------------------------------
+
+    def perform(self):
+        """Run the method; count the try; return (and keep) its result.
+
+        A RetryableJobError becomes a FailedJobError once the tries reach
+        ``max_retries`` (0 means unlimited).
+        """
+        self.retry += 1
+        try:
+            self.result = self.func(*tuple(self.args), **self.kwargs)
+        except RetryableJobError as err:
+            if err.ignore_retry:
+                self.retry -= 1
+                raise
+            if not self.max_retries:  # infinite retries
+                raise
+            if self.retry >= self.max_retries:
+                raise FailedJobError(
+                    "Max. retries (%d) reached: %s"
+                    % (self.max_retries, err or type(err))
+                ) from err
+            raise
+        return self.result
+
+    def enqueue_waiting(self):
+        """Move the dependents whose parents are all done to pending."""
+        self.env["queue.job"].sudo()._enqueue_waiting_dependents(self.uuid)
+
+    # ------------------------------------------------------------------
+    # persistence
+    # ------------------------------------------------------------------
+
+    def store(self):
+        """Write the job (one row for a new job, an update otherwise).
+
+        A new job costs one row in the current transaction, written in a
+        batch with the other new jobs of the cursor (see ``queue.job``).
+        Returns None, or the existing ``queue.job`` record when a single job
+        with the same identity key waits already (then nothing is stored).
+        """
+        job_model = self.env["queue.job"].sudo()
+        if self._stored and job_model._enqueue_buffer_update(self):
+            return None
+        if not self._stored and self._known_new:
+            return job_model._enqueue_new(self)
+        record = self.db_record()
+        if record:
+            record.with_context(_job_edit_sentinel=job_model.EDIT_SENTINEL).write(
+                self._store_values()
+            )
+            self._stored = True
+            return None
+        return job_model._enqueue_new(self)
+
+    def _store_values(self, create=False):
+        vals = {
+            "state": self.state,
+            "priority": self.priority,
+            "retry": self.retry,
+            "max_retries": self.max_retries,
+            "exc_name": self.exc_name,
+            "exc_message": self.exc_message,
+            "exc_info": self.exc_info,
+            "company_id": self.company_id,
+            "result": str(self.result) if self.result else False,
+            "date_enqueued": self.date_enqueued or False,
+            "date_started": self.date_started or False,
+            "date_done": self.date_done or False,
+            "exec_time": self.exec_time or False,
+            "date_cancelled": self.date_cancelled or False,
+            "eta": self.eta or False,
+            "identity_key": self.identity_key or False,
+            "worker_pid": self.worker_pid,
+            "graph_uuid": self.graph_uuid,
+            "dependencies": {
+                "depends_on": [parent.uuid for parent in self.depends_on],
+                "reverse_depends_on": [child.uuid for child in self.reverse_depends_on],
+            },
+        }
+        if create:
+            vals.update(
+                {
+                    "user_id": self.env.uid,
+                    "channel": self.channel,
+                    "uuid": self.uuid,
+                    "name": self.description,
+                    "func_string": self.func_string,
+                    "date_created": self.date_created,
+                    "model_name": self.recordset._name,
+                    "method_name": self.method_name,
+                    "job_function_id": self.job_config.job_function_id,
+                    "channel_method_name": self.job_function_name,
+                    "records": self.recordset,
+                    "args": self.args,
+                    "kwargs": self.kwargs,
+                }
+            )
+        for key, value in self._model_store_values().items():
+            # model extras never override the job's own values
+            vals.setdefault(key, value)
+        return vals
+
+    def _model_store_values(self):
+        """Extra column values asked by the job's model.
+
+        ``_job_store_values(job)`` first, then the method specific
+        ``_job_store_values_for_<method>(job)`` which wins on shared keys.
+        Keys that are not stored fields of ``queue.job`` are dropped.
+        """
+        values = {}
+        for name in (
+            "_job_store_values",
+            "_job_store_values_for_%s" % self.method_name,
+        ):
+            handler = getattr(self.recordset, name, None)
+            if handler is not None:
+                values.update(handler(self) or {})
+        if not values:
+            return values
+        job_fields = self.env["queue.job"]._fields
+        unknown = [
+            key for key in values if key not in job_fields or not job_fields[key].store
+        ]
+        for key in unknown:
+            _logger.warning(
+                "%s: extra job value %r dropped, queue.job has no such stored field",
+                self.job_function_name,
+                key,
+            )
+            del values[key]
+        return values
+
+    def db_record(self):
+        """The ``queue.job`` record of this job (empty if not stored)."""
+        return self.db_records_from_uuids(self.env, [self.uuid])
+
+    # ------------------------------------------------------------------
+    # properties
+    # ------------------------------------------------------------------
+
+    @property
+    def func(self):
+        recordset = self.recordset.with_context(job_uuid=self.uuid)
+        return getattr(recordset, self.method_name)
+
+    @property
+    def identity_key(self):
+        if self._identity_key is None and self._identity_key_func is not None:
+            self._identity_key = self._identity_key_func(self)
+        return self._identity_key
+
+    @identity_key.setter
+    def identity_key(self, value):
+        if isinstance(value, str) or value is None:
+            self._identity_key = value
+            self._identity_key_func = None
+        else:
+            # a callable, evaluated on first read
+            self._identity_key = None
+            self._identity_key_func = value
+
+    def job_record_with_same_identity_key(self):
+        """The waiting job (if any) that has this job's identity key."""
+        return (
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [
+                    ("identity_key", "=", self.identity_key),
+                    ("state", "in", list(WAITING_STATES)),
+                ],
+                limit=1,
+            )
+        )
+
+    @property
+    def depends_on(self):
+        if not self._depends_on and self._depends_on_uuids:
+            self._depends_on = Job.load_many(self.env, self._depends_on_uuids)
+        return self._depends_on
+
+    @property
+    def reverse_depends_on(self):
+        if not self._reverse_depends_on and self._reverse_depends_on_uuids:
+            self._reverse_depends_on = weakref.WeakSet(
+                Job.load_many(self.env, self._reverse_depends_on_uuids)
+            )
+        return self._reverse_depends_on
+
+    def add_depends(self, jobs):
+        """This job runs after ``jobs`` (an iterable of Jobs) are done."""
+        if self in jobs:
+            raise ValueError("job cannot depend on itself")
+        self._depends_on.update(jobs)
+        self._depends_on_uuids.update(parent.uuid for parent in jobs)
+        for parent in jobs:
+            parent._reverse_depends_on.add(self)
+            parent._reverse_depends_on_uuids.add(self.uuid)
+        if any(parent.state != DONE for parent in jobs):
+            self.state = WAIT_DEPENDENCIES
+
+    @property
+    def description(self):
+        if self._description:
+            return self._description
+        doc = getattr(self.recordset, self.method_name).__doc__
+        if doc:
+            first_line = doc.strip().splitlines()[0].strip()
+            if first_line:
+                return first_line
+        return "{}.{}".format(self.model_name, self.method_name)
+
+    @description.setter
+    def description(self, value):
+        self._description = value
+
+    @property
+    def uuid(self):
+        if self._uuid is None:
+            self._uuid = str(uuid.uuid4())
+        return self._uuid
+
+    @property
+    def model_name(self):
+        return self.recordset._name
+
+    @property
+    def user_id(self):
+        return self.recordset.env.uid
+
+    @property
+    def job_function_name(self):
+        return "<{}>.{}".format(self.model_name, self.method_name)
+
+    @property
+    def func_string(self):
+        parts = [repr(arg) for arg in self.args]
+        parts += ["{}={!r}".format(key, val) for key, val in self.kwargs.items()]
+        return "{!r}.{}({})".format(self.recordset, self.method_name, ", ".join(parts))
+
+    @property
+    def eta(self):
+        return self._eta
+
+    @eta.setter
+    def eta(self, value):
+        if not value:
+            self._eta = None
+        elif isinstance(value, timedelta):
+            self._eta = datetime.now() + value
+        elif isinstance(value, int):
+            self._eta = datetime.now() + timedelta(seconds=value)
+        else:
+            self._eta = value
+
+    @property
+    def channel(self):
+        return self._channel or self.job_config.channel
+
+    @channel.setter
+    def channel(self, value):
+        self._channel = value
+
+    @property
+    def exec_time(self):
+        if self.date_done and self.date_started:
+            return (self.date_done - self.date_started).total_seconds()
+        return None
+
+    # ------------------------------------------------------------------
+    # comparison
+    # ------------------------------------------------------------------
+
+    def __eq__(self, other):
+        return isinstance(other, Job) and self.uuid == other.uuid
+
+    def __hash__(self):
+        return hash(self.uuid)
+
+    def sorting_key(self):
+        # the runner's order: eta, priority, creation; the uuid breaks ties
+        return self.eta, self.priority, self.date_created, self.uuid
+
+    def __lt__(self, other):
+        if self.eta and not other.eta:
+            return True
+        if not self.eta and other.eta:
+            return False
+        return self.sorting_key() < other.sorting_key()
+
+    def __repr__(self):
+        return "<Job %s, priority:%d>" % (self.uuid, self.priority)
+
+    # ------------------------------------------------------------------
+    # retries and state changes (memory only: store() persists)
+    # ------------------------------------------------------------------
+
+    def _get_retry_seconds(self, seconds=None):
+        """Delay before the next try: ``seconds``, else the retry pattern.
+
+        The pattern maps a try count to a delay: the entry with the highest
+        count not above ``retry`` applies. A delay given as a 2-element range
+        is drawn at random, bounds included.
+        """
+        retry_pattern = self.job_config.retry_pattern
+        if not seconds and retry_pattern:
+            seconds = RETRY_INTERVAL
+            for retry_count, postpone_seconds in sorted(retry_pattern.items()):
+                if self.retry < retry_count:
+                    break
+                seconds = postpone_seconds
+        elif not seconds:
+            seconds = RETRY_INTERVAL
+        if isinstance(seconds, (list, tuple)):
+            seconds = random.randint(seconds[0], seconds[1])
+        return seconds
+
+    def postpone(self, result=None, seconds=None):
+        """Push the eta by the retry delay (the state is not changed)."""
+        self.eta = timedelta(seconds=self._get_retry_seconds(seconds))
+        self.exc_name = None
+        self.exc_info = None
+        if result is not None:
+            self.result = result
+
+    def set_pending(self, result=None, reset_retry=True):
+        if any(parent.state != DONE for parent in self.depends_on):
+            self.state = WAIT_DEPENDENCIES
+        else:
+            self.state = PENDING
+        self.date_enqueued = None
+        self.date_started = None
+        self.date_done = None
+        self.date_cancelled = None
+        self.worker_pid = None
+        if reset_retry:
+            self.retry = 0
+        if result is not None:
+            self.result = result
+
+    def set_enqueued(self):
+        self.state = ENQUEUED
+        self.date_enqueued = datetime.now()
+        self.date_started = None
+        self.worker_pid = None
+
+    def set_started(self):
+        self.state = STARTED
+        self.date_started = datetime.now()
+        self.worker_pid = os.getpid()
+
+    def set_done(self, result=None):
+        self.state = DONE
+        self.exc_name = None
+        self.exc_info = None
+        self.date_done = datetime.now()
+        if result is not None:
+            self.result = result
+
+    def set_cancelled(self, result=None):
+        self.state = CANCELLED
+        self.date_cancelled = datetime.now()
+        if result is not None:
+            self.result = result
+
+    def set_failed(self, **kw):
+        self.state = FAILED
+        for key, value in kw.items():
+            if value is not None:
+                setattr(self, key, value)
+
+    def related_action(self):
+        """The action opened by the job's "Related" button, or None."""
+        config = self.job_config
+        if not config.related_action_enable:
+            return None
+        funcname = config.related_action_func_name
+        if not funcname:
+            funcname = self.job_model._default_related_action
+        if not isinstance(funcname, str):
+            raise ValueError(
+                "%s: the related action func_name must be the name of a "
+                "queue.job method, got %r" % (self.job_function_name, funcname)
+            )
+        action = getattr(self.db_record(), funcname)
+        return action(**(config.related_action_kwargs or {}))
+
+    def _enqueue_job(self):
+        """Store the job (old API)."""
+        self.store()
+        _logger.debug("stored job %s: %s", self.uuid, self.func_string)
+        return self

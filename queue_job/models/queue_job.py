@@ -1,0 +1,833 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+import logging
+import random
+import uuid
+from datetime import datetime, timedelta
+
+from psycopg2 import errors as pg_errors
+
+from odoo import _, api, exceptions, fields, models, tools
+from odoo.osv import expression
+from odoo.tools import config, html_escape
+
+from odoo.addons.base_sparse_field.models.fields import Serialized
+
+from .. import schema
+from ..exception import JobError
+from ..fields import JobSerialized, dumps
+from ..job import (
+    CANCELLED,
+    DONE,
+    ENQUEUED,
+    FAILED,
+    PENDING,
+    STARTED,
+    STATES,
+    WAIT_DEPENDENCIES,
+    WAITING_STATES,
+    Job,
+)
+from ..post_init_hook import ensure_dispatch_secret
+
+_logger = logging.getLogger(__name__)
+
+# new jobs of a cursor wait here until one multi-row INSERT writes them
+ENQUEUE_BUFFER_KEY = "queue_job.enqueue"
+ENQUEUE_BATCH_SIZE = 1000
+# transaction-local setting proving that a buffer was not rolled back
+ENQUEUE_TOKEN_SETTING = "queue_job.enqueue_token"
+
+# fields written by Job._store_values(create=True)
+JOB_STORE_FIELDS = frozenset(
+    (
+        "state priority retry max_retries exc_name exc_message exc_info "
+        "company_id result date_enqueued date_started date_done exec_time "
+        "date_cancelled eta identity_key worker_pid graph_uuid dependencies "
+        "user_id channel uuid name func_string date_created model_name "
+        "method_name job_function_id channel_method_name records args kwargs"
+    ).split()
+)
+
+# modules whose create() on queue.job is known to do nothing that a plain
+# INSERT with mail_create_nolog/nosubscribe skips
+PLAIN_CREATE_MODULES = (None, "base", "mail", "queue_job")
+
+STATE_COLORS = {
+    DONE: ("#C2FABC", "#4AD63A"),
+    FAILED: ("#FB7E81", "#FA0A10"),
+    STARTED: ("#FFFF00", "#FFA500"),
+}
+DEFAULT_STATE_COLOR = ("#D2E5FF", "#2B7CE9")
+
+
+def _text(value):
+    return None if value is None or value is False else str(value)
+
+
+def _integer(value):
+    return int(value or 0)
+
+
+def _float(value):
+    return float(value or 0.0)
+
+
+def _nullable(value):
+    return value or None
+
+
+def _many2one(value):
+    if isinstance(value, models.BaseModel):
+        return value.id or None
+    return value or None
+
+
+# column converters of the core fields for the raw INSERT (others go
+# through their field's convert_to_column, like the ORM does)
+FAST_CONVERTERS = {
+    "char": _text,
+    "text": _text,
+    "selection": _text,
+    "integer": _integer,
+    "float": _float,
+    "datetime": _nullable,
+    "many2one": _many2one,
+}
+
+
+class EnqueueBuffer:
+    """New job rows of one cursor, by uuid, in creation order."""
+
+    __slots__ = ("rows", "token", "generation")
+
+    def __init__(self, token, generation):
+        self.rows = {}  # uuid -> (columns, values)
+        self.token = token
+        self.generation = generation
+
+
+class QueueJob(models.Model):
+    """One row per job: what to call, its state and its history."""
+
+    _name = "queue.job"
+    _description = "Queue Job"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _log_access = False
+
+    _order = "date_created DESC, date_done DESC"
+
+    _removal_interval = 30  # days
+    _default_related_action = "related_action_open_record"
+
+    # Only code holding this object may create jobs or change their
+    # protected fields: it cannot travel over RPC. Job.store() passes it in
+    # the context key "_job_edit_sentinel".
+    EDIT_SENTINEL = object()
+    _protected_fields = (
+        "uuid",
+        "name",
+        "date_created",
+        "model_name",
+        "method_name",
+        "func_string",
+        "channel_method_name",
+        "job_function_id",
+        "records",
+        "args",
+        "kwargs",
+    )
+
+    uuid = fields.Char(string="UUID", readonly=True, index=True, required=True)
+    graph_uuid = fields.Char(
+        string="Graph UUID",
+        readonly=True,
+        index=True,
+        help="Single shared identifier of a Graph. Empty for a single job.",
+    )
+    user_id = fields.Many2one(comodel_name="res.users", string="User ID")
+    company_id = fields.Many2one(
+        comodel_name="res.company", string="Company", index=True
+    )
+    name = fields.Char(string="Description", readonly=True)
+
+    model_name = fields.Char(string="Model", readonly=True)
+    method_name = fields.Char(readonly=True)
+    record_ids = JobSerialized(base_type=list, compute="_compute_record_ids")
+    records = JobSerialized(
+        string="Record(s)",
+        readonly=True,
+        base_type=models.BaseModel,
+    )
+    dependencies = Serialized(readonly=True)
+    # dependency_graph is only for the UI widget
+    dependency_graph = Serialized(compute="_compute_dependency_graph")
+    graph_jobs_count = fields.Integer(compute="_compute_graph_jobs_count")
+    args = JobSerialized(readonly=True, base_type=tuple)
+    kwargs = JobSerialized(readonly=True, base_type=dict)
+    func_string = fields.Char(string="Task", readonly=True)
+
+    state = fields.Selection(STATES, readonly=True, required=True, index=True)
+    priority = fields.Integer()
+    exc_name = fields.Char(string="Exception", readonly=True)
+    exc_message = fields.Char(string="Exception Message", readonly=True, tracking=True)
+    exc_info = fields.Text(string="Exception Info", readonly=True)
+    result = fields.Text(readonly=True)
+
+    date_created = fields.Datetime(string="Created Date", readonly=True)
+    date_started = fields.Datetime(string="Start Date", readonly=True)
+    date_enqueued = fields.Datetime(string="Enqueue Time", readonly=True)
+    date_done = fields.Datetime(readonly=True)
+    exec_time = fields.Float(
+        string="Execution Time (avg)",
+        group_operator="avg",
+        help="Time required to execute this job in seconds. Average when grouped.",
+    )
+    date_cancelled = fields.Datetime(readonly=True)
+
+    eta = fields.Datetime(string="Execute only after")
+    retry = fields.Integer(string="Current try")
+    max_retries = fields.Integer(
+        string="Max. retries",
+        help="The job will fail if the number of tries reach the "
+        "max. retries.\n"
+        "Retries are infinite when empty.",
+    )
+    channel_method_name = fields.Char(string="Complete Method Name", readonly=True)
+    job_function_id = fields.Many2one(
+        comodel_name="queue.job.function",
+        string="Job Function",
+        readonly=True,
+    )
+
+    channel = fields.Char(index=True)
+
+    identity_key = fields.Char(readonly=True)
+    worker_pid = fields.Integer(readonly=True)
+    # where and by which worker process the job runs (see docs/DESIGN.md)
+    worker_hostname = fields.Char(readonly=True)
+    worker_key = fields.Integer(readonly=True)
+
+    def init(self):
+        schema.apply(self.env.cr)
+        ensure_dispatch_secret(self.env)
+
+    # ------------------------------------------------------------------
+    # computed fields
+    # ------------------------------------------------------------------
+
+    @api.depends("records")
+    def _compute_record_ids(self):
+        for record in self:
+            record.record_ids = record.records.ids
+
+    @api.depends("dependencies")
+    def _compute_dependency_graph(self):
+        graph_uuids = {uuid_ for uuid_ in self.mapped("graph_uuid") if uuid_}
+        jobs_by_graph = {}
+        if graph_uuids:
+            for job_ in self.search([("graph_uuid", "in", list(graph_uuids))]):
+                jobs_by_graph.setdefault(job_.graph_uuid, self.browse())
+                jobs_by_graph[job_.graph_uuid] |= job_
+        for record in self:
+            graph_jobs = jobs_by_graph.get(record.graph_uuid)
+            if not record.graph_uuid or not graph_jobs:
+                record.dependency_graph = {}
+                continue
+            ids_by_uuid = {job_.uuid: job_.id for job_ in graph_jobs}
+            edges = set()
+            for job_ in graph_jobs:
+                dependencies = job_.dependencies or {}
+                for parent in dependencies.get("depends_on") or ():
+                    if parent in ids_by_uuid:
+                        edges.add((ids_by_uuid[parent], job_.id))
+                for child in dependencies.get("reverse_depends_on") or ():
+                    if child in ids_by_uuid:
+                        edges.add((job_.id, ids_by_uuid[child]))
+            record.dependency_graph = {
+                "nodes": [job_._dependency_graph_vis_node() for job_ in graph_jobs],
+                "edges": [list(edge) for edge in sorted(edges)],
+            }
+
+    def _dependency_graph_vis_node(self):
+        """The node of this job in the dependency graph widget."""
+        color, border = STATE_COLORS.get(self.state, DEFAULT_STATE_COLOR)
+        return {
+            "id": self.id,
+            "title": "<strong>%s</strong><br/>%s"
+            % (html_escape(self.display_name), html_escape(self.func_string)),
+            "color": color,
+            "border": border,
+            "shadow": True,
+        }
+
+    def _compute_graph_jobs_count(self):
+        graph_uuids = [uuid_ for uuid_ in self.mapped("graph_uuid") if uuid_]
+        counts = {}
+        if graph_uuids:
+            groups = self.read_group(
+                [("graph_uuid", "in", graph_uuids)], ["graph_uuid"], ["graph_uuid"]
+            )
+            counts = {
+                group["graph_uuid"]: group["graph_uuid_count"] for group in groups
+            }
+        for record in self:
+            record.graph_jobs_count = counts.get(record.graph_uuid) or 0
+
+    # ------------------------------------------------------------------
+    # protections
+    # ------------------------------------------------------------------
+
+    def _has_edit_sentinel(self):
+        return self.env.context.get("_job_edit_sentinel") is self.EDIT_SENTINEL
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self._has_edit_sentinel():
+            raise exceptions.AccessError(
+                _("Queue jobs must be created by calling 'with_delay()'.")
+            )
+        return super(
+            QueueJob,
+            self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True),
+        ).create(vals_list)
+
+    def write(self, vals):
+        if not self._has_edit_sentinel():
+            protected = [name for name in vals if name in self._protected_fields]
+            if protected:
+                raise exceptions.AccessError(
+                    _("Not allowed to change field(s): {}").format(protected)
+                )
+
+        new_user_jobs = self.browse()
+        if vals.get("user_id"):
+            new_user_id = vals["user_id"]
+            new_user_jobs = self.filtered(
+                lambda job_: job_.records.env.uid != new_user_id
+            )
+
+        if vals.get("state") == FAILED:
+            self._message_post_on_failure()
+
+        result = super().write(vals)
+
+        # a job runs as the user of its records: follow the new user
+        for record in new_user_jobs.with_context(_job_edit_sentinel=self.EDIT_SENTINEL):
+            record.records = record.records.with_user(vals["user_id"])
+        return result
+
+    # ------------------------------------------------------------------
+    # cheap enqueue (docs/DESIGN.md, section 4)
+    # ------------------------------------------------------------------
+
+    def _enqueue_new(self, job_):
+        """Write a new job; one row in the current transaction.
+
+        Returns None, or the waiting ``queue.job`` that has the same identity
+        key (single jobs only; then nothing is written).
+        """
+        vals = self._enqueue_encode(job_, job_._store_values(create=True))
+        single_identity = bool(vals.get("identity_key")) and not vals.get("graph_uuid")
+        if self._enqueue_needs_orm(vals):
+            existing = self._enqueue_with_orm(vals, single_identity)
+        else:
+            columns, values = self._enqueue_row(vals)
+            if single_identity:
+                existing = self._enqueue_insert_unique(columns, values)
+            else:
+                self._enqueue_buffer_add(job_.uuid, columns, values)
+                existing = None
+        if not existing:
+            job_._stored = True
+        return existing or None
+
+    def _enqueue_buffer_update(self, job_):
+        """Replace the buffered row of ``job_``; False if it is not buffered."""
+        buffer = self._enqueue_buffer(create=False)
+        if buffer is None or job_.uuid not in buffer.rows:
+            return False
+        vals = self._enqueue_encode(job_, job_._store_values(create=True))
+        buffer.rows[job_.uuid] = self._enqueue_row(vals)
+        return True
+
+    def _enqueue_encode(self, job_, vals):
+        """Serialize records, args and kwargs now, naming what cannot be."""
+        for name in ("records", "args", "kwargs"):
+            value = vals.get(name)
+            if value is None or isinstance(value, str):
+                continue
+            try:
+                vals[name] = dumps(value)
+            except (TypeError, ValueError) as err:
+                raise TypeError(
+                    "Cannot store job %s: %s cannot be serialized (%s)"
+                    % (
+                        job_.job_function_name,
+                        self._unserializable_part(name, value),
+                        err,
+                    )
+                ) from err
+        return vals
+
+    @staticmethod
+    def _unserializable_part(name, value):
+        if name == "args":
+            for index, arg in enumerate(value):
+                try:
+                    dumps(arg)
+                except (TypeError, ValueError):
+                    return "argument %d (%r)" % (index, arg)
+        elif name == "kwargs":
+            for key, arg in value.items():
+                try:
+                    dumps(arg)
+                except (TypeError, ValueError):
+                    return "keyword argument %r (%r)" % (key, arg)
+        return name
+
+    @api.model
+    def _setup_complete(self):
+        super()._setup_complete()
+        # the registry class outlives module installs: recompute the info
+        type(self)._queue_job_enqueue_info = None
+
+    def _enqueue_model_info(self):
+        """What decides between the raw INSERT and the ORM create, cached on
+        the registry class until its next setup."""
+        cls = type(self)
+        info = cls.__dict__.get("_queue_job_enqueue_info")
+        if info is not None:
+            return info
+        create_overridden = any(
+            "create" in klass.__dict__
+            and getattr(klass, "_module", None) not in PLAIN_CREATE_MODULES
+            for klass in cls.__mro__
+        )
+        columns = {}
+        needs_default = set()
+        for name, field in self._fields.items():
+            if not field.store or not field.column_type or name == "id":
+                continue
+            columns[name] = field
+            if name not in JOB_STORE_FIELDS and (
+                field.default is not None or field.compute
+            ):
+                needs_default.add(name)
+        info = (create_overridden, columns, frozenset(needs_default), {})
+        cls._queue_job_enqueue_info = info
+        return info
+
+    def _enqueue_needs_orm(self, vals):
+        (
+            create_overridden,
+            columns,
+            needs_default,
+            _converters,
+        ) = self._enqueue_model_info()
+        return (
+            create_overridden
+            or bool(needs_default.difference(vals))
+            or any(name not in columns for name in vals)
+        )
+
+    def _enqueue_row(self, vals):
+        _overridden, columns, _needs_default, converters = self._enqueue_model_info()
+        values = []
+        for name, value in vals.items():
+            convert = converters.get(name)
+            if convert is None:
+                convert = converters[name] = self._enqueue_converter(columns[name])
+            values.append(convert(value))
+        return tuple(vals), tuple(values)
+
+    def _enqueue_converter(self, field):
+        fast = FAST_CONVERTERS.get(field.type)
+        if fast is not None and field.name in JOB_STORE_FIELDS:
+            return fast
+        model = self.browse()
+
+        def convert(value):
+            return field.convert_to_column(value, model)
+
+        return convert
+
+    def _enqueue_with_orm(self, vals, single_identity):
+        model = self.with_context(_job_edit_sentinel=self.EDIT_SENTINEL)
+        if not single_identity:
+            model.create(vals)
+            return None
+        try:
+            with self.env.cr.savepoint():
+                model.create(vals)
+        except pg_errors.UniqueViolation:
+            existing = self._identity_key_waiting(vals["identity_key"])
+            if not existing:
+                raise
+            return existing
+        return None
+
+    def _identity_key_waiting(self, identity_key):
+        return self.search(
+            [
+                ("identity_key", "=", identity_key),
+                ("state", "in", list(WAITING_STATES)),
+            ],
+            limit=1,
+        )
+
+    def _enqueue_insert_unique(self, columns, values):
+        """INSERT one single job with an identity key, unless a waiting one
+        has the key: then return that one. Concurrent creators wait for each
+        other on the unique index (in REPEATABLE READ the later one gets a
+        serialization failure, and its request is retried)."""
+        # keep ids in creation order
+        self._enqueue_flush_buffer()
+        cr = self.env.cr
+        cr.execute(
+            "INSERT INTO queue_job (%s) VALUES %%s "
+            "ON CONFLICT (identity_key) WHERE identity_key IS NOT NULL "
+            "AND graph_uuid IS NULL AND state IN %%s DO NOTHING RETURNING id"
+            % ", ".join('"%s"' % name for name in columns),
+            (values, WAITING_STATES),
+        )
+        if cr.fetchone():
+            return None
+        identity_key = values[columns.index("identity_key")]
+        existing = self._identity_key_waiting(identity_key)
+        if not existing:
+            raise JobError(
+                "Job with identity key %r conflicts with a job that is not "
+                "visible to this transaction" % identity_key
+            )
+        return existing
+
+    @tools.ormcache()
+    def _enqueue_generation(self):
+        # a new object each time the ormcache is cleared, which the test
+        # framework does after rolling a test back
+        return object()
+
+    def _enqueue_token_alive(self, token):
+        self.env.cr.execute(
+            "SELECT current_setting(%s, true)", (ENQUEUE_TOKEN_SETTING,)
+        )
+        return self.env.cr.fetchone()[0] == token
+
+    def _enqueue_new_token(self):
+        token = uuid.uuid4().hex
+        self.env.cr.execute(
+            "SELECT set_config(%s, %s, true)", (ENQUEUE_TOKEN_SETTING, token)
+        )
+        return token
+
+    def _enqueue_buffer(self, create=True):
+        """The buffer of new rows of the current cursor.
+
+        Rows of a transaction rolled back to a savepoint (as the test
+        framework does) must not survive: the buffer holds a token set as a
+        transaction-local setting, which a rollback undoes. It is checked
+        when the ormcache generation changed (cheap test, cleared with the
+        rollback by the test framework).
+        """
+        cr = self.env.cr
+        buffer = cr.precommit.data.get(ENQUEUE_BUFFER_KEY)
+        if buffer is not None:
+            generation = self._enqueue_generation()
+            if buffer.generation is not generation:
+                if not self._enqueue_token_alive(buffer.token):
+                    if buffer.rows:
+                        _logger.debug(
+                            "dropping %d buffered jobs of a rolled back " "transaction",
+                            len(buffer.rows),
+                        )
+                    buffer.rows.clear()
+                    buffer.token = self._enqueue_new_token()
+                buffer.generation = generation
+            return buffer
+        if not create:
+            return None
+        buffer = EnqueueBuffer(self._enqueue_new_token(), self._enqueue_generation())
+        cr.precommit.data[ENQUEUE_BUFFER_KEY] = buffer
+        cr.precommit.add(self.sudo()._enqueue_flush_buffer)
+        return buffer
+
+    def _enqueue_buffer_add(self, job_uuid, columns, values):
+        buffer = self._enqueue_buffer()
+        buffer.rows[job_uuid] = (columns, values)
+        if len(buffer.rows) >= ENQUEUE_BATCH_SIZE:
+            self._enqueue_flush_buffer()
+
+    def _enqueue_flush_buffer(self):
+        """Write the buffered rows with multi-row INSERTs."""
+        buffer = self._enqueue_buffer(create=False)
+        if buffer is None or not buffer.rows:
+            return
+        rows, buffer.rows = buffer.rows, {}
+        by_columns = {}
+        for columns, values in rows.values():
+            by_columns.setdefault(columns, []).append(values)
+        for columns, values_list in by_columns.items():
+            head = "INSERT INTO queue_job (%s) VALUES " % ", ".join(
+                '"%s"' % name for name in columns
+            )
+            for start in range(0, len(values_list), ENQUEUE_BATCH_SIZE):
+                batch = values_list[start : start + ENQUEUE_BATCH_SIZE]
+                self.env.cr.execute(head + ", ".join(["%s"] * len(batch)), batch)
+
+    def flush(self, fnames=None, records=None):
+        self._enqueue_flush_buffer()
+        return super().flush(fnames=fnames, records=records)
+
+    def _flush_search(self, domain, fields=None, order=None, seen=None):
+        self._enqueue_flush_buffer()
+        return super()._flush_search(domain, fields=fields, order=order, seen=seen)
+
+    def _enqueue_waiting_dependents(self, job_uuid):
+        """Set to pending the dependents of a job whose parents are all done
+        (Job.enqueue_waiting)."""
+        self.flush()
+        self.env.cr.execute(
+            """
+            UPDATE queue_job
+               SET state = %s
+              FROM (
+                SELECT child.id, array_agg(parent.state) AS parent_states
+                  FROM queue_job job
+                  JOIN LATERAL json_array_elements_text(
+                        job.dependencies::json -> 'reverse_depends_on'
+                       ) child_uuid ON true
+                  JOIN queue_job child
+                    ON child.graph_uuid = job.graph_uuid
+                   AND child.uuid = child_uuid
+                  JOIN LATERAL json_array_elements_text(
+                        child.dependencies::json -> 'depends_on'
+                       ) parent_uuid ON true
+                  JOIN queue_job parent
+                    ON parent.graph_uuid = job.graph_uuid
+                   AND parent.uuid = parent_uuid
+                 WHERE job.uuid = %s
+                 GROUP BY child.id
+              ) ready
+             WHERE queue_job.id = ready.id
+               AND queue_job.state = %s
+               AND %s = ALL (ready.parent_states)
+            """,
+            (PENDING, job_uuid, WAIT_DEPENDENCIES, DONE),
+        )
+        self.invalidate_cache(["state"])
+
+    # ------------------------------------------------------------------
+    # actions
+    # ------------------------------------------------------------------
+
+    def open_related_action(self):
+        """The "Related" button: the action of the job function's config."""
+        self.ensure_one()
+        job_ = Job.load(self.env, self.uuid)
+        action = job_.related_action()
+        if action is None:
+            raise exceptions.UserError(_("No action available for this job"))
+        return action
+
+    def open_graph_jobs(self):
+        """List the jobs sharing this job's graph."""
+        self.ensure_one()
+        jobs = self.env["queue.job"].search([("graph_uuid", "=", self.graph_uuid)])
+        try:
+            action = self.env["ir.actions.act_window"]._for_xml_id(
+                "queue_job.action_queue_job"
+            )
+        except ValueError:  # the views are not loaded
+            action = {
+                "type": "ir.actions.act_window",
+                "res_model": "queue.job",
+                "view_mode": "tree,form",
+            }
+        action.update(
+            {
+                "name": _("Jobs for graph %s") % (self.graph_uuid),
+                "context": {},
+                "domain": [("id", "in", jobs.ids)],
+            }
+        )
+        return action
+
+    def _change_job_state(self, state, result=None):
+        """Set the jobs to done, pending or cancelled through their Job, so
+        dates and retries follow; done jobs release their dependents."""
+        for record in self:
+            job_ = Job.load(record.env, record.uuid)
+            if state == DONE:
+                job_.set_done(result=result)
+                job_.store()
+                record.env["queue.job"].flush()
+                job_.enqueue_waiting()
+            elif state == PENDING:
+                job_.set_pending(result=result)
+                job_.store()
+            elif state == CANCELLED:
+                job_.set_cancelled(result=result)
+                job_.store()
+            else:
+                raise ValueError("State not supported: %s" % state)
+
+    def button_done(self):
+        result = _("Manually set to done by %s") % self.env.user.name
+        self._change_job_state(DONE, result=result)
+        return True
+
+    def button_cancelled(self):
+        result = _("Cancelled by %s") % self.env.user.name
+        self._change_job_state(CANCELLED, result=result)
+        return True
+
+    def requeue(self):
+        jobs_to_requeue = self.filtered(lambda job_: job_.state != WAIT_DEPENDENCIES)
+        jobs_to_requeue._change_job_state(PENDING)
+        return jobs_to_requeue
+
+    # ------------------------------------------------------------------
+    # failure notification
+    # ------------------------------------------------------------------
+
+    def _message_post_on_failure(self):
+        # followers are added on failure only: enqueueing stays one row
+        domain = self._subscribe_users_domain()
+        base_users = self.env["res.users"].search(domain)
+        for record in self:
+            users = base_users | record.user_id.filtered("active")
+            record.message_subscribe(partner_ids=users.mapped("partner_id").ids)
+            msg = record._message_failed_job()
+            if msg:
+                record.message_post(body=msg, subtype_xmlid="queue_job.mt_job_failed")
+
+    def _subscribe_users_domain(self):
+        """Users told about failures: the managers of the jobs' companies."""
+        group = self.env.ref("queue_job.group_queue_job_manager")
+        domain = [("groups_id", "=", group.id)]
+        companies = self.mapped("company_id")
+        if companies:
+            domain.append(("company_id", "in", companies.ids))
+        return domain
+
+    def _message_failed_job(self):
+        """Body of the message posted when the job fails; override it to say
+        more, or return a falsy value to post nothing."""
+        self.ensure_one()
+        return _(
+            "Something bad happened during the execution of job %s. "
+            "More details in the 'Exception Information' section."
+        ) % (self.uuid,)
+
+    def _needaction_domain_get(self):
+        # legacy needaction counter: failed jobs need someone
+        return [("state", "=", FAILED)]
+
+    # ------------------------------------------------------------------
+    # housekeeping (crons)
+    # ------------------------------------------------------------------
+
+    def autovacuum(self):
+        """Delete the done and cancelled jobs older than the removal
+        interval of their channel."""
+        for channel in self.env["queue.job.channel"].search([]):
+            deadline = datetime.now() - timedelta(days=int(channel.removal_interval))
+            while True:
+                jobs = self.search(
+                    [
+                        "|",
+                        ("date_done", "<=", deadline),
+                        ("date_cancelled", "<=", deadline),
+                        ("channel", "=", channel.complete_name),
+                    ],
+                    limit=1000,
+                )
+                if not jobs:
+                    break
+                jobs.unlink()
+                if not config["test_enable"]:
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+        return True
+
+    def requeue_stuck_jobs(self, enqueued_delta=1, started_delta=0):
+        """Requeue the jobs enqueued or started for too long.
+
+        Both deltas are minutes; 0 skips that state. ``started_delta=-1``
+        stands for the server's ``limit_time_real`` in minutes, plus one.
+        Returns the requeued jobs.
+        """
+        if started_delta == -1:
+            started_delta = config["limit_time_real"] // 60 + 1
+        stuck = self._get_stuck_jobs_to_requeue(enqueued_delta, started_delta)
+        return stuck.requeue()
+
+    def _get_stuck_jobs_domain(self, queue_dl, started_dl):
+        now = datetime.now()
+        limits = [
+            (state, date_field, now - timedelta(minutes=minutes))
+            for state, date_field, minutes in (
+                (ENQUEUED, "date_enqueued", queue_dl),
+                (STARTED, "date_started", started_dl),
+            )
+            if minutes
+        ]
+        if not limits:
+            raise exceptions.ValidationError(
+                _("If both parameters are 0, ALL jobs will be requeued!")
+            )
+        return expression.OR(
+            [
+                [("state", "=", state), (date_field, "<=", limit)]
+                for state, date_field, limit in limits
+            ]
+        )
+
+    def _get_stuck_jobs_to_requeue(self, enqueued_delta, started_delta):
+        return self.env["queue.job"].search(
+            self._get_stuck_jobs_domain(enqueued_delta, started_delta)
+        )
+
+    # ------------------------------------------------------------------
+    # related actions and the test job
+    # ------------------------------------------------------------------
+
+    def related_action_open_record(self):
+        """Default related action: the job's records that still exist, in a
+        form (one record) or a list (several); None when none is left."""
+        self.ensure_one()
+        records = self.records.exists()
+        if not records:
+            return None
+        action = {
+            "name": _("Related Record"),
+            "type": "ir.actions.act_window",
+            "view_mode": "form",
+            "res_model": records._name,
+        }
+        if len(records) == 1:
+            action["res_id"] = records.id
+        else:
+            action.update(
+                {
+                    "name": _("Related Records"),
+                    "view_mode": "tree,form",
+                    "domain": [("id", "in", records.ids)],
+                }
+            )
+        return action
+
+    def _test_job(self, failure_rate=0):
+        _logger.info("Running test job.")
+        if random.random() <= failure_rate:
+            raise JobError("Job failed")
+
+
+class Base(models.AbstractModel):
+    _inherit = "base"
+
+    def flush(self, fnames=None, records=None):
+        # a full flush (the Odoo way to prepare raw SQL) writes the buffered
+        # new jobs too
+        if fnames is None and self._name != "queue.job":
+            self.env["queue.job"]._enqueue_flush_buffer()
+        return super().flush(fnames=fnames, records=records)
