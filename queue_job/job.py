@@ -372,9 +372,11 @@ class Job:
             "identity_key": self.identity_key or False,
             "worker_pid": self.worker_pid,
             "graph_uuid": self.graph_uuid,
+            # from the uuids: no loading, and a child Job object that was
+            # garbage collected (reverse links are weak) still counts
             "dependencies": {
-                "depends_on": [parent.uuid for parent in self.depends_on],
-                "reverse_depends_on": [child.uuid for child in self.reverse_depends_on],
+                "depends_on": sorted(self._depends_on_uuids),
+                "reverse_depends_on": sorted(self._reverse_depends_on_uuids),
             },
         }
         if create:
@@ -482,9 +484,8 @@ class Job:
     @property
     def reverse_depends_on(self):
         if not self._reverse_depends_on and self._reverse_depends_on_uuids:
-            self._reverse_depends_on = weakref.WeakSet(
-                Job.load_many(self.env, self._reverse_depends_on_uuids)
-            )
+            # loaded here, nobody else holds them: a weak set would lose them
+            return Job.load_many(self.env, self._reverse_depends_on_uuids)
         return self._reverse_depends_on
 
     def add_depends(self, jobs):

@@ -1,2 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
-from . import test_job
+from . import (
+    test_autovacuum,
+    test_dependencies,
+    test_enqueue,
+    test_job,
+    test_job_channels,
+    test_related_actions,
+    test_requeue_stuck,
+)
