@@ -1,0 +1,545 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""Build graphs of jobs (``delayable()``, ``chain()``, ``group()``) and enqueue them.
+
+A :class:`Delayable` records one method call; ``on_done`` links nodes; chains
+and groups combine nodes. Nothing reaches the database until ``delay()`` is
+called on the top-most object: the whole graph reachable from it is then turned
+into jobs that share a ``graph_uuid`` and wait for their parents.
+"""
+import heapq
+import itertools
+import logging
+import os
+import uuid
+from collections import deque
+
+from .job import Job
+
+_logger = logging.getLogger(__name__)
+
+# Run jobs synchronously instead of enqueueing them (reference names, 15.0).
+NO_DELAY_ENV_VAR = "TEST_QUEUE_JOB_NO_DELAY"
+NO_DELAY_CONTEXT_KEY = "test_queue_job_no_delay"
+
+__all__ = [
+    "Graph",
+    "DelayableGraph",
+    "Delayable",
+    "DelayableChain",
+    "DelayableGroup",
+    "DelayableRecordset",
+    "chain",
+    "group",
+]
+
+
+class Graph:
+    """A directed graph: a dict mapping each vertex to the set of its children.
+
+    >>> graph = Graph()
+    >>> graph.add_edge("a", "b")
+    >>> graph.add_edge("b", "c")
+    >>> graph.add_edge("a", "d")
+    >>> sorted(graph.vertices())
+    ['a', 'b', 'c', 'd']
+    >>> sorted(graph.root_vertices())
+    ['a']
+    >>> sorted(graph.paths("a"))
+    [['a', 'b', 'c'], ['a', 'd']]
+    >>> order = list(graph.topological_sort())
+    >>> order.index("a") < order.index("b") < order.index("c")
+    True
+    """
+
+    __slots__ = ("_graph",)
+
+    def __init__(self, graph=None):
+        # copy the sets: a graph never shares its adjacency with the caller
+        self._graph = {}
+        for vertex, children in (graph or {}).items():
+            self.add_vertex(vertex)
+            for child in children:
+                self.add_edge(vertex, child)
+
+    def add_vertex(self, vertex):
+        self._graph.setdefault(vertex, set())
+
+    def add_edge(self, parent, child):
+        self.add_vertex(child)
+        self._graph.setdefault(parent, set()).add(child)
+
+    def vertices(self):
+        return set(self._graph)
+
+    def edges(self):
+        return [
+            (parent, child)
+            for parent, children in self._graph.items()
+            for child in children
+        ]
+
+    def root_vertices(self):
+        children = set().union(*self._graph.values())
+        return {vertex for vertex in self._graph if vertex not in children}
+
+    def paths(self, vertex):
+        """Yield every maximal path without cycle that starts at ``vertex``."""
+        stack = [[vertex]]
+        while stack:
+            path = stack.pop()
+            following = [
+                child for child in self._graph.get(path[-1], ()) if child not in path
+            ]
+            if not following:
+                yield path
+            for child in following:
+                stack.append(path + [child])
+
+    def topological_sort(self, key=None):
+        """Yield the vertices, parents before children (Kahn's algorithm).
+
+        Among the vertices ready at the same time, ``key`` (optional) picks the
+        smallest first. Raises ``ValueError`` once the order is known to be
+        impossible, i.e. when the graph has a cycle.
+        """
+        in_degree = dict.fromkeys(self._graph, 0)
+        for _parent, child in self.edges():
+            in_degree[child] += 1
+        counter = itertools.count()
+        if key is None:
+            ready = deque(v for v, degree in in_degree.items() if not degree)
+            pop, push = ready.popleft, ready.append
+        else:
+            ready = [
+                (key(v), next(counter), v)
+                for v, degree in in_degree.items()
+                if not degree
+            ]
+            heapq.heapify(ready)
+
+            def pop():
+                return heapq.heappop(ready)[-1]
+
+            def push(vertex):
+                heapq.heappush(ready, (key(vertex), next(counter), vertex))
+
+        emitted = 0
+        while ready:
+            vertex = pop()
+            emitted += 1
+            yield vertex
+            for child in self._graph[vertex]:
+                in_degree[child] -= 1
+                if not in_degree[child]:
+                    push(child)
+        if emitted < len(self._graph):
+            stuck = [v for v, degree in in_degree.items() if degree]
+            raise ValueError(
+                "The graph has a cycle, these vertices can never run: %s"
+                % ", ".join(sorted(repr(v) for v in stuck))
+            )
+
+    def _path_lines(self):
+        roots = self.root_vertices() or self.vertices()
+        return sorted(
+            " → ".join(repr(vertex) for vertex in path)
+            for root in roots
+            for path in self.paths(root)
+        )
+
+    def __repr__(self):
+        return "\n".join(self._path_lines())
+
+
+class DelayableGraph(Graph):
+    """Graph whose vertices are delayables, chains or groups; knows how to delay."""
+
+    __slots__ = ()
+
+    def _flatten(self):
+        """Return a graph of the Delayable objects only.
+
+        Walks this graph and, through its vertices, every nested graph (chains,
+        groups and the graphs of the nodes' own ``on_done``). Each edge becomes
+        edges from the tails of the parent to the heads of the child.
+        """
+        flat = Graph()
+        seen = set()
+        pending = [self]
+        while pending:
+            graph = pending.pop()
+            if id(graph) in seen:
+                continue
+            seen.add(id(graph))
+            for vertex, children in graph._graph.items():
+                if isinstance(vertex, Delayable):
+                    flat.add_vertex(vertex)
+                pending.append(vertex._graph)
+                for child in children:
+                    for tail in vertex._tail():
+                        for head in child._head():
+                            flat.add_edge(tail, head)
+        return flat
+
+    @staticmethod
+    def _ensure_same_graph_uuid(jobs):
+        """Give every job of a graph the same graph_uuid (none for a lone job)."""
+        if not jobs:
+            raise ValueError("Expecting jobs")
+        if len(jobs) == 1:
+            if jobs[0].graph_uuid:
+                raise ValueError(
+                    "Job %s is part of graph %s and cannot be delayed alone"
+                    % (jobs[0].uuid, jobs[0].graph_uuid)
+                )
+            return
+        existing = {job.graph_uuid for job in jobs if job.graph_uuid}
+        if len(existing) > 1:
+            raise ValueError("Jobs cannot have dependencies between several graphs")
+        graph_uuid = existing.pop() if existing else str(uuid.uuid4())
+        for job in jobs:
+            job.graph_uuid = graph_uuid
+
+    @staticmethod
+    def _must_run_directly(delayables):
+        if os.getenv(NO_DELAY_ENV_VAR):
+            _logger.warning(
+                "`%s` env var found: jobs are run now, none is enqueued.",
+                NO_DELAY_ENV_VAR,
+            )
+            return True
+        if any(d.recordset.env.context.get(NO_DELAY_CONTEXT_KEY) for d in delayables):
+            _logger.warning(
+                "`%s` context key found: jobs are run now, none is enqueued.",
+                NO_DELAY_CONTEXT_KEY,
+            )
+            return True
+        return False
+
+    def delay(self):
+        graph = self._flatten()
+        # the order is computed first so that a cycle fails before any side effect
+        order = list(graph.topological_sort())
+        jobs = {delayable: delayable._build_job() for delayable in order}
+        self._ensure_same_graph_uuid(list(jobs.values()))
+
+        if self._must_run_directly(order):
+            for delayable in order:
+                delayable._execute_direct()
+            return
+
+        for parent, child in graph.edges():
+            jobs[child].add_depends({jobs[parent]})
+
+        if len(order) == 1:
+            # a lone job: store() itself skips a duplicate, race-safely, and
+            # returns the waiting job that has the same identity key
+            existing = jobs[order[0]].store()
+            if existing:
+                order[0]._generated_job = existing
+            return
+        keyed = [delayable for delayable in order if jobs[delayable].identity_key]
+        if keyed:
+            existing = {
+                delayable: jobs[delayable].job_record_with_same_identity_key()
+                for delayable in keyed
+            }
+            if all(existing.values()):
+                # every keyed job already waits in the queue: enqueue nothing and
+                # hand back the existing records (the reference swaps one only)
+                for delayable, record in existing.items():
+                    delayable._generated_job = record
+                return
+
+        for delayable in order:
+            jobs[delayable].store()
+
+
+def _check_node(node, role):
+    if not isinstance(node, (Delayable, DelayableChain, DelayableGroup)):
+        raise TypeError(
+            "%s must be a Delayable, DelayableChain or DelayableGroup, got %r"
+            % (role, node)
+        )
+
+
+class DelayableChain:
+    """Delayables run one after the other: each waits for the previous one."""
+
+    __slots__ = ("_graph", "_first", "_last")
+
+    def __init__(self, *delayables):
+        if not delayables:
+            raise ValueError("A chain needs at least one delayable")
+        for node in delayables:
+            _check_node(node, "A chain member")
+        self._graph = DelayableGraph()
+        self._graph.add_vertex(delayables[0])
+        for previous, following in zip(delayables, delayables[1:]):
+            self._graph.add_edge(previous, following)
+        self._first = delayables[0]
+        self._last = delayables[-1]
+
+    def _head(self):
+        return self._first._head()
+
+    def _tail(self):
+        return self._last._tail()
+
+    def on_done(self, *delayables):
+        for node in delayables:
+            _check_node(node, "on_done() argument")
+            self._graph.add_edge(self._last, node)
+        return self
+
+    def delay(self):
+        self._graph.delay()
+
+    def __repr__(self):
+        return "DelayableChain(\n\t%s\n)" % repr(self._graph).replace("\n", "\n\t")
+
+
+class DelayableGroup:
+    """Delayables run in parallel; what follows a group waits for all of them."""
+
+    __slots__ = ("_graph", "_delayables")
+
+    def __init__(self, *delayables):
+        for node in delayables:
+            _check_node(node, "A group member")
+        self._graph = DelayableGraph()
+        self._delayables = set(delayables)
+        for node in delayables:
+            self._graph.add_vertex(node)
+
+    def _head(self):
+        return list(itertools.chain.from_iterable(d._head() for d in self._delayables))
+
+    def _tail(self):
+        return list(itertools.chain.from_iterable(d._tail() for d in self._delayables))
+
+    def on_done(self, *delayables):
+        for node in delayables:
+            _check_node(node, "on_done() argument")
+            for member in self._delayables:
+                self._graph.add_edge(member, node)
+        return self
+
+    def delay(self):
+        self._graph.delay()
+
+    def __repr__(self):
+        return "DelayableGroup(\n\t%s\n)" % repr(self._graph).replace("\n", "\n\t")
+
+
+def chain(*delayables):
+    """Shortcut for ``DelayableChain(*delayables)``."""
+    return DelayableChain(*delayables)
+
+
+def group(*delayables):
+    """Shortcut for ``DelayableGroup(*delayables)``."""
+    return DelayableGroup(*delayables)
+
+
+class Delayable:
+    """One job to be: a recorded method call on a recordset, plus job properties.
+
+    ``records.delayable(priority=5).method(1, k=2)`` records the call and
+    returns the Delayable, so that ``set()``, ``on_done()`` and ``delay()`` can
+    follow in builder style.
+    """
+
+    _properties = (
+        "priority",
+        "eta",
+        "max_retries",
+        "description",
+        "channel",
+        "identity_key",
+    )
+    __slots__ = _properties + (
+        "recordset",
+        "_graph",
+        "_job_method",
+        "_job_args",
+        "_job_kwargs",
+        "_generated_job",
+    )
+
+    def __init__(
+        self,
+        recordset,
+        priority=None,
+        eta=None,
+        max_retries=None,
+        description=None,
+        channel=None,
+        identity_key=None,
+    ):
+        self._generated_job = None
+        self._job_method = None
+        self._job_args = ()
+        self._job_kwargs = {}
+        self.recordset = recordset
+        self.priority = priority
+        self.eta = eta
+        self.max_retries = max_retries
+        self.description = description
+        self.channel = channel
+        self.identity_key = identity_key
+        self._graph = DelayableGraph()
+        self._graph.add_vertex(self)
+
+    def _head(self):
+        return [self]
+
+    def _tail(self):
+        return [self]
+
+    def __getattr__(self, name):
+        # only reached for names that are not slots: record a method call
+        if name in Delayable.__slots__ or name.startswith("__"):
+            raise AttributeError(name)
+        recordset = self.recordset
+        if name in recordset._fields:
+            raise AttributeError(
+                "only methods can be delayed (%s called on %s)" % (name, recordset)
+            )
+        method = getattr(recordset, name)
+        if not callable(method):
+            raise AttributeError(
+                "only methods can be delayed (%s called on %s)" % (name, recordset)
+            )
+
+        def record_call(*args, **kwargs):
+            self._job_method = method
+            self._job_args = args
+            self._job_kwargs = kwargs
+            return self
+
+        return record_call
+
+    def set(self, *args, **kwargs):
+        """Set job properties from a dict and/or keyword arguments."""
+        if len(args) > 1:
+            raise TypeError(
+                "set() takes at most one positional dict, got %d arguments" % len(args)
+            )
+        values = {}
+        if args:
+            if not isinstance(args[0], dict):
+                raise TypeError(
+                    "set() positional argument must be a dict, got %r" % (args[0],)
+                )
+            values.update(args[0])
+        values.update(kwargs)
+        for key, value in values.items():
+            if key not in self._properties:
+                raise ValueError("No property %s" % key)
+            setattr(self, key, value)
+        return self
+
+    def on_done(self, *delayables):
+        """The given delayables (or chains, groups) start once this job is done."""
+        for node in delayables:
+            _check_node(node, "on_done() argument")
+            if node is self:
+                raise ValueError("%r cannot depend on itself" % self)
+            self._graph.add_edge(self, node)
+        return self
+
+    def delay(self):
+        """Enqueue this node and everything that follows it through on_done()."""
+        self._graph.delay()
+
+    def _build_job(self):
+        if self._generated_job is not None:
+            return self._generated_job
+        if self._job_method is None:
+            raise ValueError(
+                "%r has no method call to delay: call one first, "
+                "e.g. records.delayable().method(*args)" % self
+            )
+        self._generated_job = Job(
+            self._job_method,
+            args=self._job_args,
+            kwargs=self._job_kwargs,
+            priority=self.priority,
+            max_retries=self.max_retries,
+            eta=self.eta,
+            description=self.description,
+            channel=self.channel,
+            identity_key=self.identity_key,
+        )
+        return self._generated_job
+
+    def _execute_direct(self):
+        return self._build_job().perform()
+
+    def __repr__(self):
+        method = self._job_method
+        return "Delayable(%s.%s(%s, %s))" % (
+            self.recordset,
+            method.__name__ if method is not None else "<no method>",
+            self._job_args,
+            self._job_kwargs,
+        )
+
+    def __del__(self):
+        # getattr: __init__ may have failed before the slot was set
+        if getattr(self, "_generated_job", False) is None:
+            try:
+                _logger.warning("Delayable %r was prepared but never delayed", self)
+            except Exception:  # interpreter shutdown, recordset gone...
+                pass
+
+
+class DelayableRecordset:
+    """What ``with_delay()`` returns: calling a method on it enqueues a job.
+
+    ``records.with_delay(priority=5).method(1)`` builds a one-node Delayable,
+    delays it and returns the generated job (see the ``with_delay`` docstring).
+    """
+
+    __slots__ = ("delayable",)
+
+    def __init__(
+        self,
+        recordset,
+        priority=None,
+        eta=None,
+        max_retries=None,
+        description=None,
+        channel=None,
+        identity_key=None,
+    ):
+        self.delayable = Delayable(
+            recordset,
+            priority=priority,
+            eta=eta,
+            max_retries=max_retries,
+            description=description,
+            channel=channel,
+            identity_key=identity_key,
+        )
+
+    @property
+    def recordset(self):
+        return self.delayable.recordset
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+
+        def delay_call(*args, **kwargs):
+            getattr(self.delayable, name)(*args, **kwargs).delay()
+            return self.delayable._generated_job
+
+        return delay_call
+
+    def __str__(self):
+        recordset = self.delayable.recordset
+        return "DelayableRecordset(%s%r)" % (recordset._name, recordset._ids)
+
+    __repr__ = __str__
