@@ -534,25 +534,29 @@ class QueueJob(models.Model):
         if buffer is not None:
             generation = self._enqueue_generation()
             if buffer.generation is not generation:
-                if not self._enqueue_token_alive(buffer.token):
-                    if buffer.rows:
-                        _logger.debug(
-                            "dropping %d buffered jobs of a rolled back " "transaction",
-                            len(buffer.rows),
-                        )
+                if buffer.rows and not self._enqueue_token_alive(buffer.token):
+                    _logger.debug(
+                        "dropping %d buffered jobs of a rolled back transaction",
+                        len(buffer.rows),
+                    )
                     buffer.rows.clear()
-                    buffer.token = self._enqueue_new_token()
                 buffer.generation = generation
             return buffer
         if not create:
             return None
-        buffer = EnqueueBuffer(self._enqueue_new_token(), self._enqueue_generation())
+        # the token is set with the first row (_enqueue_buffer_add)
+        buffer = EnqueueBuffer(None, self._enqueue_generation())
         cr.precommit.data[ENQUEUE_BUFFER_KEY] = buffer
         cr.precommit.add(self.sudo()._enqueue_flush_buffer)
         return buffer
 
     def _enqueue_buffer_add(self, job_uuid, columns, values):
         buffer = self._enqueue_buffer()
+        if not buffer.rows:
+            # a token set now belongs to the (sub)transaction of the first
+            # row: a rollback to a savepoint taken before it undoes it. One set
+            # earlier (before the test framework's savepoint) would survive.
+            buffer.token = self._enqueue_new_token()
         buffer.rows[job_uuid] = (columns, values)
         if len(buffer.rows) >= ENQUEUE_BATCH_SIZE:
             self._enqueue_flush_buffer()

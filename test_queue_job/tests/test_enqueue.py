@@ -137,6 +137,21 @@ class TestEnqueueBuffer(JobCommonCase):
         self.assertFalse(gone.db_record())
         self.assertTrue(kept.db_record())
 
+    def test_raw_rollback_after_empty_buffer_check(self):
+        # the test framework flushes (and so checks the empty buffer) before
+        # its savepoint: rows stored after it must still be rolled back
+        cr = self.env.cr
+        Job(self.method).store()
+        self.env["queue.job"].flush()
+        self.registry.clear_caches()
+        self.env["queue.job"].flush()
+        cr.execute("SAVEPOINT qj_buffer_test")
+        gone = Job(self.method)
+        gone.store()
+        cr.execute("ROLLBACK TO SAVEPOINT qj_buffer_test")
+        self.registry.clear_caches()
+        self.assertFalse(gone.db_record())
+
     def test_unserializable_nothing_written(self):
         good = Job(self.method, args=(1,))
         good.store()
