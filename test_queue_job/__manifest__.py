@@ -9,6 +9,7 @@
     "website": "https://github.com/OCA/queue",
     "data": [
         "data/queue_job_test_job.xml",
+        "data/compat_job_functions.xml",
         "security/ir.model.access.csv",
     ],
     "installable": True,

@@ -1,9 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
 from . import (
     test_autovacuum,
+    test_compat_addon,
+    test_delay_mocks,
+    test_delayable,
     test_dependencies,
     test_enqueue,
     test_job,
+    test_job_auto_delay,
     test_job_channels,
     test_related_actions,
     test_requeue_stuck,
