@@ -474,6 +474,12 @@ class Delayable:
         )
         return self._generated_job
 
+    def _new_like(self):
+        """A new Delayable on the same recordset, with the same properties."""
+        return Delayable(
+            self.recordset, **{name: getattr(self, name) for name in self._properties}
+        )
+
     def _execute_direct(self):
         return self._build_job().perform()
 
@@ -533,6 +539,10 @@ class DelayableRecordset:
             raise AttributeError(name)
 
         def delay_call(*args, **kwargs):
+            if self.delayable._generated_job is not None:
+                # a proxy used again (``rs = records.with_delay()`` then
+                # ``rs.a(); rs.b()``): a new job each time, same properties
+                self.delayable = self.delayable._new_like()
             getattr(self.delayable, name)(*args, **kwargs).delay()
             return self.delayable._generated_job
 

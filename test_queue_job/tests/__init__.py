@@ -11,4 +11,5 @@ from . import (
     test_job_channels,
     test_related_actions,
     test_requeue_stuck,
+    test_with_delay,
 )
