@@ -83,8 +83,11 @@ class JobDecoder(json.JSONDecoder):
         return model.browse(obj["ids"])
 
 
+_ENCODER = JobEncoder()
+
+
 def dumps(value):
-    return json.dumps(value, cls=JobEncoder)
+    return _ENCODER.encode(value)
 
 
 def loads(text, env):

@@ -247,11 +247,8 @@ class Job:
         self.method_name = func.__name__
         self.recordset = recordset
         self.env = env
-        self.job_model = env["queue.job"]
         self.job_model_name = "queue.job"
-        self.job_config = (
-            env["queue.job.function"].sudo().job_config(self.job_function_name)
-        )
+        self.job_config = env["queue.job.function"].job_config(self.job_function_name)
 
         self.state = PENDING
         self.retry = 0
@@ -266,7 +263,7 @@ class Job:
         self.kwargs = kwargs
 
         self._depends_on = set()
-        self._reverse_depends_on = weakref.WeakSet()
+        self._reverse_depends_on = None  # a WeakSet, made on first link
         self._depends_on_uuids = set()
         self._reverse_depends_on_uuids = set()
 
@@ -338,7 +335,7 @@ class Job:
         Returns None, or the existing ``queue.job`` record when a single job
         with the same identity key waits already (then nothing is stored).
         """
-        job_model = self.env["queue.job"].sudo()
+        job_model = self._sudo_job_model()
         if self._stored and job_model._enqueue_buffer_update(self):
             return None
         if not self._stored and self._known_new:
@@ -441,6 +438,14 @@ class Job:
     # ------------------------------------------------------------------
 
     @property
+    def job_model(self):
+        return self.env["queue.job"]
+
+    def _sudo_job_model(self):
+        model = self.env["queue.job"]
+        return model if self.env.su else model.sudo()
+
+    @property
     def func(self):
         recordset = self.recordset.with_context(job_uuid=self.uuid)
         return getattr(recordset, self.method_name)
@@ -486,7 +491,7 @@ class Job:
         if not self._reverse_depends_on and self._reverse_depends_on_uuids:
             # loaded here, nobody else holds them: a weak set would lose them
             return Job.load_many(self.env, self._reverse_depends_on_uuids)
-        return self._reverse_depends_on
+        return self._reverse_depends_on or weakref.WeakSet()
 
     def add_depends(self, jobs):
         """This job runs after ``jobs`` (an iterable of Jobs) are done."""
@@ -495,6 +500,8 @@ class Job:
         self._depends_on.update(jobs)
         self._depends_on_uuids.update(parent.uuid for parent in jobs)
         for parent in jobs:
+            if parent._reverse_depends_on is None:
+                parent._reverse_depends_on = weakref.WeakSet()
             parent._reverse_depends_on.add(self)
             parent._reverse_depends_on_uuids.add(self.uuid)
         if any(parent.state != DONE for parent in jobs):

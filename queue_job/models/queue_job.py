@@ -95,6 +95,62 @@ FAST_CONVERTERS = {
 }
 
 
+class EnqueueInfo:
+    """What the raw INSERT of new jobs needs to know about ``queue.job``.
+
+    The raw INSERT replaces the ORM create only when the create would do
+    nothing more: no other module overrides it, and every column it would
+    fill with a default or a compute is given.
+    """
+
+    def __init__(self, model):
+        self.create_overridden = any(
+            "create" in klass.__dict__
+            and getattr(klass, "_module", None) not in PLAIN_CREATE_MODULES
+            for klass in type(model).__mro__
+        )
+        self.columns = {}
+        needs_default = set()
+        for name, field in model._fields.items():
+            if not field.store or not field.column_type or name == "id":
+                continue
+            self.columns[name] = field
+            if name not in JOB_STORE_FIELDS and (
+                field.default is not None or field.compute
+            ):
+                needs_default.add(name)
+        self.needs_default = frozenset(needs_default)
+        self._plans = {}  # columns -> (needs_orm, converters)
+
+    def plan(self, model, columns):
+        plan = self._plans.get(columns)
+        if plan is None:
+            needs_orm = (
+                self.create_overridden
+                or bool(self.needs_default.difference(columns))
+                or any(name not in self.columns for name in columns)
+            )
+            converters = (
+                None
+                if needs_orm
+                else [self._converter(model, self.columns[name]) for name in columns]
+            )
+            plan = self._plans[columns] = (needs_orm, converters)
+        return plan
+
+    @staticmethod
+    def _converter(model, field):
+        fast = FAST_CONVERTERS.get(field.type)
+        if fast is not None and field.name in JOB_STORE_FIELDS:
+            return fast
+        empty = model.browse()
+
+        def convert(value):
+            return field.convert_to_column(value, empty)
+
+        return convert
+
+
 class EnqueueBuffer:
     """New job rows of one cursor, by uuid, in creation order."""
 
@@ -392,64 +448,23 @@ class QueueJob(models.Model):
         type(self)._queue_job_enqueue_info = None
 
     def _enqueue_model_info(self):
-        """What decides between the raw INSERT and the ORM create, cached on
-        the registry class until its next setup."""
+        """How new rows are written, cached on the registry class until its
+        next setup (see ``EnqueueInfo``)."""
         cls = type(self)
         info = cls.__dict__.get("_queue_job_enqueue_info")
-        if info is not None:
-            return info
-        create_overridden = any(
-            "create" in klass.__dict__
-            and getattr(klass, "_module", None) not in PLAIN_CREATE_MODULES
-            for klass in cls.__mro__
-        )
-        columns = {}
-        needs_default = set()
-        for name, field in self._fields.items():
-            if not field.store or not field.column_type or name == "id":
-                continue
-            columns[name] = field
-            if name not in JOB_STORE_FIELDS and (
-                field.default is not None or field.compute
-            ):
-                needs_default.add(name)
-        info = (create_overridden, columns, frozenset(needs_default), {})
-        cls._queue_job_enqueue_info = info
+        if info is None:
+            info = cls._queue_job_enqueue_info = EnqueueInfo(self)
         return info
 
     def _enqueue_needs_orm(self, vals):
-        (
-            create_overridden,
-            columns,
-            needs_default,
-            _converters,
-        ) = self._enqueue_model_info()
-        return (
-            create_overridden
-            or bool(needs_default.difference(vals))
-            or any(name not in columns for name in vals)
-        )
+        return self._enqueue_model_info().plan(self, tuple(vals))[0]
 
     def _enqueue_row(self, vals):
-        _overridden, columns, _needs_default, converters = self._enqueue_model_info()
-        values = []
-        for name, value in vals.items():
-            convert = converters.get(name)
-            if convert is None:
-                convert = converters[name] = self._enqueue_converter(columns[name])
-            values.append(convert(value))
-        return tuple(vals), tuple(values)
-
-    def _enqueue_converter(self, field):
-        fast = FAST_CONVERTERS.get(field.type)
-        if fast is not None and field.name in JOB_STORE_FIELDS:
-            return fast
-        model = self.browse()
-
-        def convert(value):
-            return field.convert_to_column(value, model)
-
-        return convert
+        columns = tuple(vals)
+        _needs_orm, converters = self._enqueue_model_info().plan(self, columns)
+        return columns, tuple(
+            convert(value) for convert, value in zip(converters, vals.values())
+        )
 
     def _enqueue_with_orm(self, vals, single_identity):
         model = self.with_context(_job_edit_sentinel=self.EDIT_SENTINEL)
@@ -574,9 +589,12 @@ class QueueJob(models.Model):
             head = "INSERT INTO queue_job (%s) VALUES " % ", ".join(
                 '"%s"' % name for name in columns
             )
+            row = "(%s)" % ", ".join(["%s"] * len(columns))
             for start in range(0, len(values_list), ENQUEUE_BATCH_SIZE):
                 batch = values_list[start : start + ENQUEUE_BATCH_SIZE]
-                self.env.cr.execute(head + ", ".join(["%s"] * len(batch)), batch)
+                # flat parameters: psycopg2 quotes them in C
+                params = [value for values in batch for value in values]
+                self.env.cr.execute(head + ", ".join([row] * len(batch)), params)
 
     def flush(self, fnames=None, records=None):
         self._enqueue_flush_buffer()
