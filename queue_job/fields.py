@@ -4,7 +4,9 @@
 Recordsets, dates, datetimes and lxml elements survive a JSON round trip
 as small tagged objects (``{"_type": ..., ...}``).
 """
+import functools
 import json
+import weakref
 from datetime import date, datetime
 
 import dateutil.parser
@@ -45,7 +47,10 @@ class JobDecoder(json.JSONDecoder):
 
     def __init__(self, *args, **kwargs):
         env = kwargs.pop("env")
-        super().__init__(*args, object_hook=self.object_hook, **kwargs)
+        # through a weak proxy: a bound method would make a reference cycle
+        # per decoded value, left to the garbage collector
+        hook = functools.partial(type(self).object_hook, weakref.proxy(self))
+        super().__init__(*args, object_hook=hook, **kwargs)
         assert env is not None
         self.env = env
 

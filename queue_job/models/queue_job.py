@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+import functools
+import json
 import logging
 import random
 import uuid
@@ -34,6 +36,7 @@ _logger = logging.getLogger(__name__)
 # new jobs of a cursor wait here until one multi-row INSERT writes them
 ENQUEUE_BUFFER_KEY = "queue_job.enqueue"
 ENQUEUE_BATCH_SIZE = 1000
+ENQUEUE_RECORDS_KEY = "queue_job.enqueue_records"
 # transaction-local setting proving that a buffer was not rolled back
 ENQUEUE_TOKEN_SETTING = "queue_job.enqueue_token"
 
@@ -60,20 +63,14 @@ STATE_COLORS = {
 DEFAULT_STATE_COLOR = ("#D2E5FF", "#2B7CE9")
 
 
-def _text(value):
-    return None if value is None or value is False else str(value)
+_NO_DEPENDENCIES = {"depends_on": [], "reverse_depends_on": []}
+_NO_DEPENDENCIES_JSON = json.dumps(_NO_DEPENDENCIES)
 
 
-def _integer(value):
-    return int(value or 0)
-
-
-def _float(value):
-    return float(value or 0.0)
-
-
-def _nullable(value):
-    return value or None
+def _serialized(value):
+    if value == _NO_DEPENDENCIES:  # nearly every job
+        return _NO_DEPENDENCIES_JSON
+    return json.dumps(value) if isinstance(value, dict) else (value or None)
 
 
 def _many2one(value):
@@ -82,16 +79,19 @@ def _many2one(value):
     return value or None
 
 
-# column converters of the core fields for the raw INSERT (others go
-# through their field's convert_to_column, like the ORM does)
-FAST_CONVERTERS = {
-    "char": _text,
-    "text": _text,
-    "selection": _text,
-    "integer": _integer,
-    "float": _float,
-    "datetime": _nullable,
-    "many2one": _many2one,
+# How the raw INSERT converts the values of the core fields, as Python
+# expressions on "value" (other fields go through their convert_to_column,
+# as in the ORM). Inlined in one generated function per column list: a
+# function call per column would cost as much as the INSERT itself.
+INLINE_CONVERSIONS = {
+    "char": "(None if value is None or value is False else str(value))",
+    "text": "(None if value is None or value is False else str(value))",
+    "selection": "(None if value is None or value is False else str(value))",
+    "integer": "int(value or 0)",
+    "float": "float(value or 0.0)",
+    "datetime": "(value or None)",
+    # JSON text already (_enqueue_encode)
+    "job_serialized": "(None if value is None or value is False else value)",
 }
 
 
@@ -123,6 +123,8 @@ class EnqueueInfo:
         self._plans = {}  # columns -> (needs_orm, converters)
 
     def plan(self, model, columns):
+        """(needs_orm, build) for rows of these columns; ``build`` turns the
+        list of values into the tuple of column values."""
         plan = self._plans.get(columns)
         if plan is None:
             needs_orm = (
@@ -130,25 +132,30 @@ class EnqueueInfo:
                 or bool(self.needs_default.difference(columns))
                 or any(name not in self.columns for name in columns)
             )
-            converters = (
-                None
-                if needs_orm
-                else [self._converter(model, self.columns[name]) for name in columns]
-            )
-            plan = self._plans[columns] = (needs_orm, converters)
+            build = None if needs_orm else self._row_builder(model, columns)
+            plan = self._plans[columns] = (needs_orm, build)
         return plan
 
-    @staticmethod
-    def _converter(model, field):
-        fast = FAST_CONVERTERS.get(field.type)
-        if fast is not None and field.name in JOB_STORE_FIELDS:
-            return fast
+    def _row_builder(self, model, columns):
+        namespace = {"_many2one": _many2one, "_serialized": _serialized}
+        parts = []
         empty = model.browse()
-
-        def convert(value):
-            return field.convert_to_column(value, empty)
-
-        return convert
+        for index, name in enumerate(columns):
+            field = self.columns[name]
+            value = "values[%d]" % index
+            inline = INLINE_CONVERSIONS.get(field.type)
+            if name in JOB_STORE_FIELDS and inline:
+                parts.append(inline.replace("value", value))
+            elif name in JOB_STORE_FIELDS and field.type in ("many2one", "serialized"):
+                parts.append("_%s(%s)" % (field.type, value))
+            else:
+                namespace["convert_%d" % index] = functools.partial(
+                    field.convert_to_column, record=empty
+                )
+                parts.append("convert_%d(%s)" % (index, value))
+        source = "def build(values):\n    return (%s,)\n" % ", ".join(parts)
+        exec(source, namespace)  # nosec: built from field types, not input
+        return namespace["build"]
 
 
 class EnqueueBuffer:
@@ -384,10 +391,12 @@ class QueueJob(models.Model):
         """
         vals = self._enqueue_encode(job_, job_._store_values(create=True))
         single_identity = bool(vals.get("identity_key")) and not vals.get("graph_uuid")
-        if self._enqueue_needs_orm(vals):
+        columns = tuple(vals)
+        needs_orm, build = self._enqueue_model_info().plan(self, columns)
+        if needs_orm:
             existing = self._enqueue_with_orm(vals, single_identity)
         else:
-            columns, values = self._enqueue_row(vals)
+            values = build(list(vals.values()))
             if single_identity:
                 existing = self._enqueue_insert_unique(columns, values)
             else:
@@ -408,7 +417,20 @@ class QueueJob(models.Model):
 
     def _enqueue_encode(self, job_, vals):
         """Serialize records, args and kwargs now, naming what cannot be."""
-        for name in ("records", "args", "kwargs"):
+        records = vals.get("records")
+        if isinstance(records, models.BaseModel):
+            # jobs delayed in a loop share their recordset: encode it once
+            # per cursor (a recordset object never changes)
+            last = self.env.cr.precommit.data.get(ENQUEUE_RECORDS_KEY)
+            if last is not None and last[0] is records:
+                vals["records"] = last[1]
+            else:
+                vals["records"] = dumps(records)
+                self.env.cr.precommit.data[ENQUEUE_RECORDS_KEY] = (
+                    records,
+                    vals["records"],
+                )
+        for name in ("args", "kwargs"):
             value = vals.get(name)
             if value is None or isinstance(value, str):
                 continue
@@ -461,10 +483,8 @@ class QueueJob(models.Model):
 
     def _enqueue_row(self, vals):
         columns = tuple(vals)
-        _needs_orm, converters = self._enqueue_model_info().plan(self, columns)
-        return columns, tuple(
-            convert(value) for convert, value in zip(converters, vals.values())
-        )
+        _needs_orm, build = self._enqueue_model_info().plan(self, columns)
+        return columns, build(list(vals.values()))
 
     def _enqueue_with_orm(self, vals, single_identity):
         model = self.with_context(_job_edit_sentinel=self.EDIT_SENTINEL)
