@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
 import hashlib
+import json
 from datetime import datetime, timedelta
 
 from odoo import SUPERUSER_ID, exceptions
@@ -661,6 +662,40 @@ class TestJobsCompany(JobCommonCase):
         # the job's own user follows too
         self.assertIn(demo.partner_id, followers)
 
+    def test_job_company_rule(self):
+        company_a = self.env.ref("base.main_company")
+        company_b = self.env["res.company"].create({"name": "Queue Test Company"})
+        manager = self.user.with_context(no_reset_password=True).create(
+            {
+                "name": "B manager",
+                "login": "qj_b_manager",
+                "company_id": company_b.id,
+                "company_ids": [(6, 0, [company_b.id])],
+                "groups_id": [
+                    (
+                        6,
+                        0,
+                        [
+                            self.env.ref("base.group_user").id,
+                            self.env.ref("queue_job.group_queue_job_manager").id,
+                        ],
+                    )
+                ],
+            }
+        )
+        jobs = {}
+        for key, company in (("a", company_a), ("b", company_b), ("none", None)):
+            model = self.env["test.queue.job"].with_context(
+                company_id=company.id if company else None
+            )
+            job_ = Job(model.testing_method)
+            job_.store()
+            jobs[key] = job_.db_record()
+        visible = self.queue_job.with_user(manager).search(
+            [("id", "in", [record.id for record in jobs.values()])]
+        )
+        self.assertEqual(visible, jobs["b"] | jobs["none"])
+
 
 class TestJobModel(JobCommonCase):
     def test_job_change_state(self):
@@ -834,3 +869,69 @@ class TestJobModel(JobCommonCase):
         test_job.store()
         loaded = Job.load(self.env(user=SUPERUSER_ID), test_job.uuid)
         self.assertEqual(loaded.func.__self__.env.uid, demo.id)
+
+
+class TestJobsWithDelay(JobCommonCase):
+    """The job core seen through with_delay()."""
+
+    def test_button_that_uses_with_delay(self):
+        record = self.env["test.queue.job"].create({"name": "x"})
+        before = datetime.now()
+        record.button_that_uses_with_delay()
+        stored = self.queue_job.search([("records", "!=", False)], limit=1)
+        self.assertEqual(stored.records, record)
+        self.assertEqual(stored.channel, "root.test")
+        self.assertEqual(stored.name, "Test")
+        self.assertEqual(stored.priority, 15)
+        self.assertEqual(stored.max_retries, 1)
+        self.assertEqual(stored.args, [1])
+        self.assertEqual(stored.kwargs, {"foo": 2})
+        self.assertTrue(before + timedelta(seconds=14) <= stored.eta)
+        loaded = Job.load(self.env, stored.uuid)
+        self.assertEqual(stored.identity_key, identity_exact(loaded))
+
+    def test_with_delay_multi_records(self):
+        recs = self.env["test.queue.job"].create([{"name": "a"}, {"name": "b"}])
+        job_ = recs.with_delay().mapped("name")
+        self.assertEqual(Job.load(self.env, job_.uuid).perform(), ["a", "b"])
+
+    def test_with_delay_job_uuid_in_context(self):
+        job_ = (
+            self.env["test.queue.job"].with_delay().testing_method(return_context=True)
+        )
+        loaded = Job.load(self.env, job_.uuid)
+        self.assertEqual(loaded.perform()["job_uuid"], job_.uuid)
+
+    def test_with_delay_context_allow_list(self):
+        records = (
+            self.env["test.queue.job"]
+            .create({"name": "a"})
+            .with_context(tz="Europe/Brussels", lang="en_US", secret="no")
+        )
+        job_ = records.with_delay().testing_method()
+        stored = job_.db_record()
+        self.env["base"].flush()
+        self.env.cr.execute("SELECT records FROM queue_job WHERE id = %s", stored.ids)
+        raw = json.loads(self.env.cr.fetchone()[0])
+        self.assertEqual(raw["context"], {"tz": "Europe/Brussels", "lang": "en_US"})
+        # decoded in a clean environment (like the runner's): only those keys
+        clean = self.queue_job.browse(stored.id)
+        self.assertEqual(
+            clean.records.env.context, {"tz": "Europe/Brussels", "lang": "en_US"}
+        )
+
+    def test_with_delay_unserializable(self):
+        count = self.queue_job.search_count([])
+        with self.assertRaisesRegex(TypeError, "keyword argument 'bad'"):
+            self.env["test.queue.job"].with_delay().testing_method(1, bad={1})
+        self.assertEqual(self.queue_job.search_count([]), count)
+
+    def test_with_delay_identity_key_callable(self):
+        model = self.env["test.queue.job"]
+        first = model.with_delay(identity_key=identity_exact).testing_method(7)
+        again = model.with_delay(identity_key=identity_exact).testing_method(7)
+        self.assertEqual(again.uuid, first.uuid)
+        self.assertEqual(
+            self.queue_job.search_count([("identity_key", "=", first.identity_key)]),
+            1,
+        )
