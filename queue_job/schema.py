@@ -20,6 +20,8 @@ WAITING_STATES = ("wait_dependencies", "pending", "enqueued")
 LEASE_TABLE = "queue_job_runner_lease"
 
 _WAITING_SQL = "('wait_dependencies', 'pending', 'enqueued')"
+# the states the Jobs action shows by default (every state but done, cancelled)
+_UNFINISHED_SQL = "('wait_dependencies', 'pending', 'enqueued', 'started', 'failed')"
 
 INDEXES = [
     (
@@ -52,6 +54,26 @@ INDEXES = [
         "CREATE UNIQUE INDEX IF NOT EXISTS queue_job_identity_key_uniq "
         "ON queue_job (identity_key) WHERE identity_key IS NOT NULL "
         "AND graph_uuid IS NULL AND state IN %s" % _WAITING_SQL,
+    ),
+    # the Jobs list opens on the not-finished jobs, newest first (the model's
+    # _order): this index gives that page and its count without reading the
+    # done and cancelled rows, which are most of the table
+    (
+        "queue_job_ui_unfinished_idx",
+        "CREATE INDEX IF NOT EXISTS queue_job_ui_unfinished_idx "
+        "ON queue_job (date_created DESC, date_done DESC) "
+        "WHERE state IN %s" % _UNFINISHED_SQL,
+    ),
+    # Overview dashboard: failed jobs by channel, jobs done in the last hour
+    (
+        "queue_job_failed_idx",
+        "CREATE INDEX IF NOT EXISTS queue_job_failed_idx "
+        "ON queue_job (channel) WHERE state = 'failed'",
+    ),
+    (
+        "queue_job_done_idx",
+        "CREATE INDEX IF NOT EXISTS queue_job_done_idx "
+        "ON queue_job (date_done, channel) WHERE state = 'done'",
     ),
 ]
 
