@@ -64,6 +64,13 @@ INDEXES = [
         "ON queue_job (date_created DESC, date_done DESC) "
         "WHERE state IN %s" % _UNFINISHED_SQL,
     ),
+    # any other list of jobs in that order (the "Done" filter, no filter)
+    # reads its page from here instead of sorting the whole table
+    (
+        "queue_job_date_created_idx",
+        "CREATE INDEX IF NOT EXISTS queue_job_date_created_idx "
+        "ON queue_job (date_created DESC, date_done DESC)",
+    ),
     # Overview dashboard: failed jobs by channel, jobs done in the last hour
     (
         "queue_job_failed_idx",

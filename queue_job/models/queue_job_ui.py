@@ -55,7 +55,9 @@ class QueueJob(models.Model):
     _inherit = "queue.job"
 
     @api.model
-    def web_search_read(self, domain=None, fields=None, offset=0, limit=None, order=None):
+    def web_search_read(
+        self, domain=None, fields=None, offset=0, limit=None, order=None
+    ):
         count_limit = self.env.context.get(COUNT_LIMIT_KEY)
         records = self
         if count_limit:
@@ -124,7 +126,9 @@ class QueueJob(models.Model):
     def action_overview_jobs(self, channel, column):
         """The jobs behind one number of the overview (``channel`` False for
         the totals row)."""
-        builders = {key: (label, domain) for key, label, _h, domain in _overview_columns()}
+        builders = {
+            key: (label, domain) for key, label, _h, domain in _overview_columns()
+        }
         if column not in builders:
             raise UserError(
                 _("Unknown overview column %(column)r, expected one of %(known)s")
@@ -134,14 +138,19 @@ class QueueJob(models.Model):
         domain = domain(fields.Datetime.now())
         if channel:
             domain.append(("channel", "=", channel))
-        action = self.env["ir.actions.actions"]._for_xml_id("queue_job.action_queue_job")
-        action.update(
-            {
-                "name": _("%(state)s jobs of %(channel)s")
-                % {"state": label, "channel": channel or _("all channels")},
-                "domain": domain,
-                # keep the capped pager count, drop the default state filters
-                "context": {COUNT_LIMIT_KEY: COUNT_LIMIT},
-            }
-        )
-        return action
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("%(state)s jobs of %(channel)s")
+            % {"state": label, "channel": channel or _("all channels")},
+            "res_model": "queue.job",
+            "views": [
+                (self.env.ref("queue_job.view_queue_job_tree").id, "list"),
+                (False, "form"),
+                (False, "pivot"),
+                (False, "graph"),
+            ],
+            "search_view_id": [self.env.ref("queue_job.view_queue_job_search").id],
+            "domain": domain,
+            # keep the capped pager count, not the default state filters
+            "context": {COUNT_LIMIT_KEY: COUNT_LIMIT},
+        }

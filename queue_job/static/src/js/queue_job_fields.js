@@ -5,8 +5,17 @@ odoo.define("queue_job.fields", function (require) {
     const AbstractField = require("web.AbstractField");
     const fieldRegistry = require("web.field_registry");
 
-    // above this many nodes, stabilising the layout costs more than it helps
-    const STABILIZE_MAX_NODES = 100;
+    const core = require("web.core");
+    const _lt = core._lt;
+
+    // longer descriptions are cut in the node, whole in its tooltip
+    const LABEL_MAX = 40;
+    const LEGEND = [
+        ["done", _lt("Done")],
+        ["started", _lt("Started")],
+        ["failed", _lt("Failed")],
+        ["other", _lt("Waiting, pending or cancelled")],
+    ];
 
     /**
      * The jobs of a graph (field value {nodes: [...], edges: [[from, to]]})
@@ -81,6 +90,56 @@ odoo.define("queue_job.fields", function (require) {
             return element;
         },
         /**
+         * A node of the server (id, title, color, border) as vis wants it,
+         * labelled with the job's description.
+         *
+         * @param {Object} node
+         * @returns {Object}
+         */
+        _visNode: function (node) {
+            const title = node.title ? this._titleElement(node.title) : undefined;
+            const strong = title && title.querySelector("strong");
+            let label = strong ? strong.textContent.trim() : String(node.id);
+            if (label.length > LABEL_MAX) {
+                label = label.slice(0, LABEL_MAX - 1) + "\u2026";
+            }
+            // "border" is ours, not a vis option
+            const {border: borderColor, ...visNode} = node;
+            let color = node.color;
+            if (typeof color === "string") {
+                const border = borderColor || color;
+                color = {
+                    background: color,
+                    border: border,
+                    highlight: {background: color, border: "#212529"},
+                    hover: {background: color, border: border},
+                };
+            }
+            const current = node.id === this.res_id;
+            return Object.assign(visNode, {
+                title: title,
+                label: label,
+                color: color,
+                borderWidth: current ? 3 : 1,
+            });
+        },
+        /**
+         * What the colours mean (the server's colours by state).
+         *
+         * @returns {HTMLElement}
+         */
+        _legend: function () {
+            const legend = document.createElement("div");
+            legend.className = "o_job_graph_legend";
+            for (const [state, label] of LEGEND) {
+                const item = document.createElement("span");
+                item.className = "o_job_graph_legend_" + state;
+                item.textContent = label;
+                legend.appendChild(item);
+            }
+            return legend;
+        },
+        /**
          * @override
          */
         _render: function () {
@@ -94,11 +153,7 @@ odoo.define("queue_job.fields", function (require) {
                 this.el.textContent = "vis-network is not loaded";
                 return;
             }
-            const nodes = this.value.nodes.map((node) =>
-                Object.assign({}, node, {
-                    title: node.title ? this._titleElement(node.title) : undefined,
-                })
-            );
+            const nodes = this.value.nodes.map((node) => this._visNode(node));
             const edges = (this.value.edges || []).map(([from, to]) => ({
                 from: from,
                 to: to,
@@ -107,6 +162,7 @@ odoo.define("queue_job.fields", function (require) {
             const container = document.createElement("div");
             container.className = "o_job_graph_canvas";
             this.el.appendChild(container);
+            this.el.appendChild(this._legend());
             this.network = new vis.Network(
                 container,
                 {
@@ -114,10 +170,28 @@ odoo.define("queue_job.fields", function (require) {
                     edges: new vis.DataSet(edges),
                 },
                 {
-                    // a fixed seed: the same graph is laid out the same way
-                    layout: {randomSeed: 1},
-                    physics: {
-                        stabilization: nodes.length <= STABILIZE_MAX_NODES,
+                    // dependencies read left to right, parents first; the
+                    // layout is computed, not simulated: the same graph is
+                    // always drawn the same way, whatever its size
+                    layout: {
+                        randomSeed: 1,
+                        hierarchical: {
+                            direction: "LR",
+                            sortMethod: "directed",
+                            levelSeparation: 230,
+                            nodeSpacing: 70,
+                        },
+                    },
+                    physics: false,
+                    nodes: {
+                        shape: "box",
+                        margin: 8,
+                        widthConstraint: {maximum: 180},
+                        font: {size: 13},
+                    },
+                    edges: {
+                        color: {color: "#8a8a8a", highlight: "#4c4c4c"},
+                        smooth: {type: "cubicBezier", forceDirection: "horizontal"},
                     },
                     interaction: {hover: true},
                 }
@@ -125,7 +199,7 @@ odoo.define("queue_job.fields", function (require) {
             this._selectCurrent();
             this.network.on("click", this._onNetworkClick.bind(this));
             this.network.on("dragEnd", this._selectCurrent.bind(this));
-            this.network.on("deselectNode", this._selectCurrent.bind(this));
+            this.network.on("deselectNode", this._onDeselectNode.bind(this));
             // a canvas drawn in a hidden tab has no size: fit once shown
             this.wasVisible = container.offsetWidth > 0;
             if (window.ResizeObserver) {
@@ -164,8 +238,14 @@ odoo.define("queue_job.fields", function (require) {
         // Handlers
         //----------------------------------------------------------------------
 
+        _onDeselectNode: function (params) {
+            // selecting another node deselects ours too: that click opens it
+            if (!params.nodes.length) {
+                this._selectCurrent();
+            }
+        },
         _onNetworkClick: function (params) {
-            const jobId = params.nodes.length ? params.nodes[0] : null;
+            const jobId = this.network.getNodeAt(params.pointer.DOM);
             if (!jobId || jobId === this.res_id) {
                 this._selectCurrent();
                 return;

@@ -1,0 +1,189 @@
+/* License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html) */
+odoo.define("queue_job.tours", function (require) {
+    "use strict";
+
+    const tour = require("web_tour.tour");
+
+    // names of the jobs made by queue_job/tests/test_ui_tours.py
+    const FAILED_JOB = "Tour: update the partner's legacy code";
+    const GRAPH_CURRENT = "Tour graph: update the stock";
+    const GRAPH_TARGET = "Tour graph: publish";
+    const PARTNER = "Tour Queue Partner";
+
+    function fail(message) {
+        console.error(message);
+        throw new Error(message);
+    }
+
+    /**
+     * Click a job's node in the graph as a mouse does: press and release at
+     * the node's place on the canvas.
+     *
+     * @param {String} jobName
+     */
+    function clickGraphNode(jobName) {
+        const field = document.querySelector(".o_field_job_directed_graph");
+        const widget = field.jobDirectedGraph;
+        const node = widget.value.nodes.find((candidate) =>
+            candidate.title.includes(jobName)
+        );
+        if (!node) {
+            fail(`no node for job "${jobName}" in the graph`);
+        }
+        const canvas = field.querySelector("canvas");
+        const rect = canvas.getBoundingClientRect();
+        const position = widget.nodeDOMPosition(node.id);
+        const init = {
+            bubbles: true,
+            cancelable: true,
+            clientX: rect.left + position.x,
+            clientY: rect.top + position.y,
+            pointerId: 1,
+            pointerType: "mouse",
+            isPrimary: true,
+            button: 0,
+            buttons: 1,
+        };
+        canvas.dispatchEvent(new PointerEvent("pointerdown", init));
+        canvas.dispatchEvent(new PointerEvent("pointerup", {...init, buttons: 0}));
+    }
+
+    tour.register(
+        "queue_job_failed_job_tour",
+        {test: true, url: "/web"},
+        [
+            tour.stepUtils.showAppsMenuItem(),
+            {
+                content: "Open the Job Queue app",
+                trigger: '.o_app[data-menu-xmlid="queue_job.menu_queue_job_root"]',
+            },
+            {
+                content: "The Jobs list opens on the jobs that are not finished",
+                trigger: '.o_searchview_facet:contains("Failed"):contains("Pending")',
+                extra_trigger: ".o_list_view .o_data_row",
+                run: function () {
+                    const facet = document.querySelector(".o_searchview_facet");
+                    for (const state of ["Done", "Cancelled"]) {
+                        if (facet.textContent.includes(state)) {
+                            fail(`the default filter shows ${state} jobs`);
+                        }
+                    }
+                },
+            },
+            {
+                content: "Remove the default filter",
+                trigger: ".o_searchview_facet .o_facet_remove",
+            },
+            {
+                content: "Open the filters",
+                trigger: ".o_filter_menu > button.dropdown-toggle",
+                extra_trigger: ".o_searchview:not(:has(.o_searchview_facet))",
+            },
+            {
+                content: "Keep the failed jobs only",
+                trigger: '.o_filter_menu .o_menu_item:contains("Failed")',
+            },
+            {
+                content: "Only failed jobs are listed",
+                // once the list is reloaded: no row in another state
+                trigger: `.o_list_view:not(:has(.o_data_row td[name='state']:not(:contains("Failed")))) .o_data_row:contains("${FAILED_JOB}")`,
+                extra_trigger: '.o_searchview_facet:contains("Failed")',
+                run: function () {
+                    const states = [
+                        ...document.querySelectorAll(".o_data_row td[name='state']"),
+                    ].map((cell) => cell.textContent.trim());
+                    if (!states.length || states.some((state) => state !== "Failed")) {
+                        fail(`the Failed filter lists: ${states.join(", ")}`);
+                    }
+                },
+            },
+            {
+                content: "Open the failed job",
+                trigger: `.o_data_row td[name='name']:contains("${FAILED_JOB}")`,
+            },
+            {
+                content: "Its traceback is shown",
+                trigger: '.o_form_view .o_queue_job_exc_info:contains("Traceback (most recent call last)"):contains("x_tour_legacy_code")',
+                extra_trigger: '.o_statusbar_status button[data-value="failed"][aria-checked="true"]',
+                run: function () {},
+            },
+            {
+                content: "Open the Action menu",
+                trigger: '.o_cp_action_menus button.dropdown-toggle:contains("Action")',
+            },
+            {
+                content: "Requeue it through the wizard",
+                trigger: '.o_cp_action_menus .o_menu_item a:contains("Requeue Jobs")',
+            },
+            {
+                content: "The wizard lists the job",
+                // with a dialog open, the tour looks for triggers inside it
+                trigger: `.o_field_widget[name='job_ids'] .o_data_row:contains("${FAILED_JOB}")`,
+                run: function () {},
+            },
+            {
+                content: "Requeue",
+                trigger: "footer button[name='requeue']",
+            },
+            {
+                content: "The job is pending again",
+                trigger: '.o_statusbar_status button[data-value="pending"][aria-checked="true"]',
+                extra_trigger: "body:not(:has(.modal))",
+                run: function () {},
+            },
+            {
+                content: "Open its related record",
+                trigger: ".o_form_view button[name='open_related_action']",
+            },
+            {
+                content: "The partner the job works on is shown",
+                trigger: `.o_form_view .o_field_widget[name='name']:contains("${PARTNER}")`,
+                run: function () {
+                    if (!window.location.hash.includes("model=res.partner")) {
+                        fail(`not a partner's form: ${window.location.hash}`);
+                    }
+                },
+            },
+        ]
+    );
+
+    tour.register(
+        "queue_job_graph_tour",
+        {test: true},
+        [
+            {
+                content: "Open the dependencies of the job",
+                trigger: '.o_form_view .o_notebook .nav-link:contains("Dependencies")',
+                extra_trigger: `.o_form_view h1:contains("${GRAPH_CURRENT}")`,
+            },
+            {
+                content: "The graph is drawn, the current job selected",
+                trigger: ".o_field_job_directed_graph canvas",
+                run: function () {
+                    const widget = document.querySelector(".o_field_job_directed_graph")
+                        .jobDirectedGraph;
+                    const selected = widget.network.getSelectedNodes();
+                    if (selected.length !== 1 || selected[0] !== widget.res_id) {
+                        fail(`selected nodes: ${selected}, current job: ${widget.res_id}`);
+                    }
+                    if (widget.value.nodes.length !== 4) {
+                        fail(`${widget.value.nodes.length} nodes instead of 4`);
+                    }
+                },
+            },
+            {
+                content: "Click another job of the graph",
+                trigger: ".o_field_job_directed_graph canvas",
+                run: function () {
+                    clickGraphNode(GRAPH_TARGET);
+                },
+            },
+            {
+                content: "That job's form opens",
+                trigger: `.o_form_view h1:contains("${GRAPH_TARGET}")`,
+                extra_trigger: `.breadcrumb:contains("${GRAPH_CURRENT}")`,
+                run: function () {},
+            },
+        ]
+    );
+});

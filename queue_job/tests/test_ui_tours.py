@@ -1,0 +1,43 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""The Job Queue menu in a real browser (headless Chromium), with jobs made
+by the Job API and run the way a worker runs them."""
+from odoo.tests import tagged
+
+from .common_browser import HttpCase
+from .ui_data import failing_job, graph_jobs
+
+
+@tagged("post_install", "-at_install")
+class TestJobQueueTours(HttpCase):
+    def setUp(self):
+        super().setUp()
+        self.partner = self.env["res.partner"].create({"name": "Tour Queue Partner"})
+
+    def test_failed_job_requeue_and_related_record(self):
+        job_ = failing_job(
+            self.env,
+            self.partner,
+            description="Tour: update the partner's legacy code",
+            field="x_tour_legacy_code",
+        )
+        record = job_.db_record()
+        self.assertEqual(record.state, "failed")
+        self.assertIn("x_tour_legacy_code", record.exc_info)
+        self.start_tour("/web", "queue_job_failed_job_tour", login="admin")
+        record.invalidate_cache()
+        # the wizard of the tour requeued it
+        self.assertEqual(record.state, "pending")
+        self.assertEqual(record.retry, 0)
+
+    def test_graph_click_opens_job(self):
+        jobs = graph_jobs(self.env, self.partner, prefix="Tour graph")
+        stock = jobs[2].db_record()
+        self.assertEqual(stock.name, "Tour graph: update the stock")
+        self.assertEqual(stock.graph_jobs_count, 4)
+        action = self.env.ref("queue_job.action_queue_job")
+        self.start_tour(
+            "/web#action=%d&model=queue.job&view_type=form&id=%d"
+            % (action.id, stock.id),
+            "queue_job_graph_tour",
+            login="admin",
+        )

@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""Screenshots of the Job Queue UI for docs/, taken from a real server.
+
+    python tools/screenshots.py [--db NAME] [--keep] [--out docs]
+
+Builds a database with queue_job and realistic jobs (queue_job/tests/ui_data.py,
+run through ``odoo-bin shell``), serves it with ``qjdev.OdooServer``, logs in
+as admin and drives headless Chromium over its devtools protocol: the Jobs
+list, a failed job's form and a job's dependency graph.
+"""
+import argparse
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+import websocket
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qjdev  # noqa: E402
+
+WIDTH, HEIGHT = 1400, 860
+
+PREPARE = """
+from odoo.addons.queue_job.tests.ui_data import demo_jobs
+graph = demo_jobs(env)
+env.cr.commit()
+failed = env["queue.job"].search([("state", "=", "failed")], limit=1)
+graph_job = graph[1].db_record()
+print("QJ-IDS %d %d" % (failed.id, graph_job.id))
+"""
+
+
+def chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    raise RuntimeError("Chromium not found (apt-get install chromium)")
+
+
+class Browser:
+    """Headless Chromium driven over the devtools websocket."""
+
+    def __init__(self):
+        self.profile = tempfile.mkdtemp(prefix="qj-chromium-")
+        self.proc = subprocess.Popen(
+            [
+                chromium(),
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--hide-scrollbars",
+                "--remote-debugging-port=0",
+                "--user-data-dir=%s" % self.profile,
+                "--window-size=%d,%d" % (WIDTH, HEIGHT),
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        port = self._devtools_port()
+        targets = requests.get("http://127.0.0.1:%d/json" % port, timeout=10).json()
+        page = next(t for t in targets if t["type"] == "page")
+        # no Origin header: Chromium refuses devtools clients from other origins
+        self.ws = websocket.create_connection(
+            page["webSocketDebuggerUrl"], timeout=30, suppress_origin=True
+        )
+        self.next_id = 0
+        self.errors = []  # uncaught exceptions and console errors of the page
+        self.call("Page.enable")
+        self.call("Runtime.enable")
+
+    def _devtools_port(self):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = self.proc.stderr.readline()
+            match = re.search(r"DevTools listening on ws://[^:]+:(\d+)/", line)
+            if match:
+                return int(match.group(1))
+            if not line and self.proc.poll() is not None:
+                break
+        raise RuntimeError("Chromium did not start its devtools server")
+
+    def call(self, method, **params):
+        self.next_id += 1
+        self.ws.send(
+            json.dumps({"id": self.next_id, "method": method, "params": params})
+        )
+        while True:
+            message = json.loads(self.ws.recv())
+            self._note_error(message)
+            if message.get("id") == self.next_id:
+                if "error" in message:
+                    raise RuntimeError("%s failed: %s" % (method, message["error"]))
+                return message.get("result", {})
+
+    def _note_error(self, message):
+        params = message.get("params", {})
+        if message.get("method") == "Runtime.exceptionThrown":
+            self.errors.append(params["exceptionDetails"].get("text"))
+        elif message.get("method") == "Runtime.consoleAPICalled":
+            if params.get("type") == "error":
+                self.errors.append(
+                    " ".join(
+                        str(arg.get("value", arg.get("description")))
+                        for arg in params["args"]
+                    )
+                )
+
+    def evaluate(self, expression):
+        result = self.call(
+            "Runtime.evaluate",
+            expression=expression,
+            awaitPromise=True,
+            returnByValue=True,
+        )
+        if "exceptionDetails" in result:
+            raise RuntimeError("script failed: %s" % result["exceptionDetails"])
+        return result["result"].get("value")
+
+    def wait_for(self, selector, timeout=30):
+        deadline = time.time() + timeout
+        check = "Boolean(document.querySelector(%s))" % json.dumps(selector)
+        while time.time() < deadline:
+            if self.evaluate(check):
+                return
+            time.sleep(0.2)
+        raise TimeoutError("%r did not appear" % selector)
+
+    def goto(self, url, selector):
+        self.call("Page.navigate", url=url)
+        self.wait_for(selector)
+        # let fonts, transitions and the graph layout settle
+        time.sleep(1.5)
+
+    def screenshot(self, path):
+        data = self.call("Page.captureScreenshot", format="png")["data"]
+        with open(path, "wb") as fh:
+            fh.write(base64.b64decode(data))
+        print("wrote", path)
+
+    def close(self):
+        try:
+            self.ws.close()
+        finally:
+            self.proc.terminate()
+            self.proc.wait(10)
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def prepare_db(name):
+    qjdev.clone_db(qjdev.base_template(), name)
+    qjdev.install_db(name, ["queue_job"], log_path="/dev/null")
+    proc = subprocess.run(
+        qjdev.odoo_cmd(
+            "shell",
+            "--addons-path=%s" % qjdev.addons_path(),
+            "--data-dir=%s" % os.path.join(qjdev.STATE, "filestore"),
+            "-d",
+            name,
+            "--no-http",
+            "--log-level=warn",
+            *qjdev.db_options(),
+        ),
+        input=PREPARE,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    match = re.search(r"QJ-IDS (\d+) (\d+)", proc.stdout)
+    if not match:
+        raise RuntimeError("preparing the jobs failed:\n%s" % proc.stderr[-3000:])
+    return int(match.group(1)), int(match.group(2))
+
+
+def login(browser, url, db):
+    session = requests.Session()
+    response = session.post(
+        url + "/web/session/authenticate",
+        json={"params": {"db": db, "login": "admin", "password": "admin"}},
+        timeout=60,
+    )
+    response.raise_for_status()
+    if response.json().get("error"):
+        raise RuntimeError("login failed: %s" % response.json()["error"])
+    browser.call(
+        "Network.setCookie",
+        name="session_id",
+        value=session.cookies["session_id"],
+        url=url,
+    )
+
+
+def take(url, db, failed_id, graph_job_id, out):
+    browser = Browser()
+    try:
+        browser.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=WIDTH,
+            height=HEIGHT,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+        login(browser, url, db)
+        action = "action=queue_job.action_queue_job"
+        browser.goto(
+            url + "/web#%s&view_type=list" % action, ".o_list_view .o_data_row"
+        )
+        browser.screenshot(os.path.join(out, "jobs_list.png"))
+        browser.goto(
+            url + "/web#%s&model=queue.job&view_type=form&id=%d" % (action, failed_id),
+            ".o_form_view .o_queue_job_exc_info",
+        )
+        browser.screenshot(os.path.join(out, "failed_job.png"))
+        browser.goto(
+            url
+            + "/web#%s&model=queue.job&view_type=form&id=%d" % (action, graph_job_id),
+            ".o_form_view .o_notebook",
+        )
+        browser.evaluate(
+            "[...document.querySelectorAll('.o_notebook .nav-link')]"
+            ".find(a => a.textContent.trim() === 'Dependencies').click()"
+        )
+        browser.wait_for(".o_field_job_directed_graph canvas")
+        time.sleep(2)
+        browser.screenshot(os.path.join(out, "dependency_graph.png"))
+    finally:
+        browser.close()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=os.path.join(qjdev.ROOT, "docs"))
+    parser.add_argument("--keep", action="store_true", help="keep the database")
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    db = qjdev.unique_name("qj_shots")
+    try:
+        failed_id, graph_job_id = prepare_db(db)
+        with qjdev.OdooServer(db, workers=0, channels="root:0") as server:
+            server.wait_http(120)
+            take(server.url, db, failed_id, graph_job_id, args.out)
+    finally:
+        if not args.keep:
+            qjdev.drop_db(db)
+
+
+if __name__ == "__main__":
+    main()
