@@ -101,12 +101,20 @@ class TestQueueJobAccess(common.TransactionCase):
             self.assertIn(menu_id, manager_menus, xmlid)
 
     def test_plain_user_can_enqueue(self):
-        record = self._store_job(user=self.user)
-        self.assertEqual(record.user_id, self.user)
-        self.assertEqual(record.state, "pending")
-        # the job runs as the user who enqueued it
-        job_ = Job.load(self.env, record.uuid)
-        self.assertEqual(job_.recordset.env.uid, self.user.id)
+        partner = self.partner.with_user(self.user)
+        job_ = partner.with_delay(description="Enqueued by a plain user").name_get()
+        delayable = partner.delayable(description="Delayed by a plain user")
+        delayable.name_get().delay()
+        for uuid in (job_.uuid, delayable._generated_job.uuid):
+            record = self.env["queue.job"].search([("uuid", "=", uuid)])
+            self.assertEqual(record.user_id, self.user)
+            self.assertEqual(record.state, "pending")
+            # the job runs as the user who enqueued it
+            loaded = Job.load(self.env, uuid)
+            self.assertEqual(loaded.recordset.env.uid, self.user.id)
+        # and still cannot read it back
+        with self.assertRaises(AccessError):
+            record.with_user(self.user).read(["name"])
 
     def test_multi_company_rule(self):
         main_job = self._store_job(company=self.main_company)

@@ -1,10 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
-"""Jobs in every state, made with the Job API and run the way a worker runs
-them, for the browser tours and the screenshots (tools/screenshots.py).
+"""Jobs in every state, enqueued with with_delay() and delayable graphs and
+run the way a worker runs them, for the browser tours and the screenshots
+(tools/screenshots.py).
 """
 import traceback
-import uuid
 
+from ..delay import chain, group
 from ..job import Job
 
 
@@ -38,8 +39,7 @@ def failing_job(
 ):
     """A job on ``partner`` that failed for real: it writes a field that
     does not exist."""
-    job_ = Job(partner.write, args=({field: "A-17"},), description=description)
-    job_.store()
+    job_ = partner.with_delay(description=description).write({field: "A-17"})
     return run_job(env, job_.uuid)
 
 
@@ -49,24 +49,24 @@ def graph_jobs(env, partner, prefix="Sync"):
     The first is done, so the two middle ones are pending and the last one
     waits for them. Returns the jobs in that order.
     """
-    fetch = Job(partner.name_get, description="%s: fetch the catalogue" % prefix)
-    price = Job(partner.name_get, description="%s: update the prices" % prefix)
-    stock = Job(partner.name_get, description="%s: update the stock" % prefix)
-    publish = Job(partner.name_get, description="%s: publish" % prefix)
-    price.add_depends({fetch})
-    stock.add_depends({fetch})
-    publish.add_depends({price, stock})
-    graph_uuid = str(uuid.uuid4())
-    jobs = [fetch, price, stock, publish]
-    for job_ in jobs:
-        job_.graph_uuid = graph_uuid
-        job_.store()
+    fetch = partner.delayable(description="%s: fetch the catalogue" % prefix)
+    price = partner.delayable(description="%s: update the prices" % prefix)
+    stock = partner.delayable(description="%s: update the stock" % prefix)
+    publish = partner.delayable(description="%s: publish" % prefix)
+    for delayable in (fetch, price, stock, publish):
+        delayable.name_get()
+    chain(fetch, group(price, stock), publish).delay()
+    fetch, price, stock, publish = (
+        delayable._generated_job for delayable in (fetch, price, stock, publish)
+    )
     run_job(env, fetch.uuid)
-    return jobs
+    return [fetch, price, stock, publish]
 
 
 def demo_jobs(env):
-    """A small realistic queue: done, pending, failed, a graph, channels."""
+    """A small realistic queue, enqueued by the admin: done, pending, failed
+    and started jobs, a graph, two channels."""
+    env = env(user=env.ref("base.user_admin").id)
     partners = env["res.partner"].create(
         [
             {"name": "Azure Interior"},
@@ -76,18 +76,19 @@ def demo_jobs(env):
     )
     for partner in partners:
         for _i in range(3):
-            done = Job(partner.name_get, description="Refresh %s" % partner.name)
-            done.store()
-            run_job(env, done.uuid)
-        Job(
-            partner.name_get, description="Export %s to the shop" % partner.name
-        ).store()
+            done = partner.with_delay(description="Refresh %s" % partner.name)
+            run_job(env, done.name_get().uuid)
+        partner.with_delay(
+            description="Export %s to the shop" % partner.name
+        ).name_get()
     failing_job(env, partners[0])
     graph = graph_jobs(env, partners[1])
     run_job(env, graph[1].uuid)
-    Job(
-        partners[2].name_get,
-        description="Nightly report for %s" % partners[2].name,
-        channel="root.reports",
-    ).store()
+    started = partners[1].with_delay(description="Send the Deco Addict newsletter")
+    started = Job.load(env, started.name_get().uuid)
+    started.set_started()
+    started.store()
+    partners[2].with_delay(
+        description="Nightly report for %s" % partners[2].name, channel="root.reports"
+    ).name_get()
     return graph
