@@ -7,7 +7,7 @@
 Builds a database with queue_job and realistic jobs (queue_job/tests/ui_data.py,
 run through ``odoo-bin shell``), serves it with ``qjdev.OdooServer``, logs in
 as admin and drives headless Chromium over its devtools protocol: the Jobs
-list, a failed job's form and a job's dependency graph.
+list, a failed job's form, a job's dependency graph and the Overview.
 """
 import argparse
 import base64
@@ -32,8 +32,10 @@ PREPARE = """
 from odoo.addons.queue_job.tests.ui_data import demo_jobs
 graph = demo_jobs(env)
 env.cr.commit()
-failed = env["queue.job"].search([("state", "=", "failed")], limit=1)
-graph_job = graph[1].db_record()
+failed = env["queue.job"].search(
+    [("state", "=", "failed"), ("name", "=", "Update the partner's legacy code")]
+)
+graph_job = graph[2].db_record()
 print("QJ-IDS %d %d" % (failed.id, graph_job.id))
 """
 
@@ -143,6 +145,15 @@ class Browser:
         # let fonts, transitions and the graph layout settle
         time.sleep(1.5)
 
+    def resize(self, width, height):
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+
     def screenshot(self, path):
         data = self.call("Page.captureScreenshot", format="png")["data"]
         with open(path, "wb") as fh:
@@ -204,13 +215,7 @@ def login(browser, url, db):
 def take(url, db, failed_id, graph_job_id, out):
     browser = Browser()
     try:
-        browser.call(
-            "Emulation.setDeviceMetricsOverride",
-            width=WIDTH,
-            height=HEIGHT,
-            deviceScaleFactor=1,
-            mobile=False,
-        )
+        browser.resize(WIDTH, HEIGHT)
         login(browser, url, db)
         action = "action=queue_job.action_queue_job"
         browser.goto(
@@ -221,7 +226,11 @@ def take(url, db, failed_id, graph_job_id, out):
             url + "/web#%s&model=queue.job&view_type=form&id=%d" % (action, failed_id),
             ".o_form_view .o_queue_job_exc_info",
         )
+        # tall enough for the whole sheet: header, fields and traceback
+        browser.resize(WIDTH, 1280)
+        time.sleep(1)
         browser.screenshot(os.path.join(out, "failed_job.png"))
+        browser.resize(WIDTH, HEIGHT)
         browser.goto(
             url
             + "/web#%s&model=queue.job&view_type=form&id=%d" % (action, graph_job_id),
@@ -232,8 +241,17 @@ def take(url, db, failed_id, graph_job_id, out):
             ".find(a => a.textContent.trim() === 'Dependencies').click()"
         )
         browser.wait_for(".o_field_job_directed_graph canvas")
+        browser.evaluate(
+            "document.querySelector('.o_form_view .o_notebook').scrollIntoView()"
+        )
         time.sleep(2)
         browser.screenshot(os.path.join(out, "dependency_graph.png"))
+        browser.resize(WIDTH, 520)
+        browser.goto(
+            url + "/web#action=queue_job.action_queue_job_overview",
+            ".o_queue_job_overview_table",
+        )
+        browser.screenshot(os.path.join(out, "overview.png"))
     finally:
         browser.close()
 

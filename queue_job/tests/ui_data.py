@@ -83,11 +83,20 @@ def demo_jobs(env):
         ).name_get()
     failing_job(env, partners[0])
     graph = graph_jobs(env, partners[1])
-    run_job(env, graph[1].uuid)
-    started = partners[1].with_delay(description="Send the Deco Addict newsletter")
-    started = Job.load(env, started.name_get().uuid)
-    started.set_started()
-    started.store()
+    # the graph in every colour: a worker took the stock update, the price
+    # service was down
+    stock = Job.load(env, graph[2].uuid)
+    stock.set_started()
+    stock.store()
+    price = Job.load(env, graph[1].uuid)
+    price.set_started()
+    price.set_failed(
+        exc_name="ConnectionError",
+        exc_message="price service unreachable",
+        exc_info="Traceback (most recent call last):\n  ...\n"
+        "ConnectionError: price service unreachable\n",
+    )
+    price.store()
     partners[2].with_delay(
         description="Nightly report for %s" % partners[2].name, channel="root.reports"
     ).name_get()
