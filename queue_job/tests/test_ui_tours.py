@@ -2,6 +2,7 @@
 """The Job Queue menu in a real browser (headless Chromium), with jobs made
 by the Job API and run the way a worker runs them."""
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common_browser import HttpCase
 from .ui_data import failing_job, graph_jobs
@@ -40,4 +41,20 @@ class TestJobQueueTours(HttpCase):
             % (action.id, stock.id),
             "queue_job_graph_tour",
             login="admin",
+        )
+
+    def test_capped_pager_count(self):
+        self.assertFalse(
+            self.env["queue.job"].search_count(
+                [("state", "not in", ("done", "cancelled"))]
+            )
+        )
+        for i in range(120):
+            self.partner.with_delay(description="Pager job %d" % i).name_get()
+        action = self.env.ref("queue_job.action_queue_job")
+        context = safe_eval(action.context)
+        context["queue_job_count_limit"] = 90
+        action.context = repr(context)
+        self.start_tour(
+            "/web#action=%d" % action.id, "queue_job_capped_count_tour", login="admin"
         )

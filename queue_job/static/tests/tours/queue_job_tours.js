@@ -186,4 +186,47 @@ odoo.define("queue_job.tours", function (require) {
             },
         ]
     );
+
+    tour.register(
+        "queue_job_capped_count_tour",
+        {test: true},
+        [
+            {
+                content: "The pager counts up to the action's limit: 90+",
+                trigger: ".o_queue_job_count_capped .o_pager_limit:contains('90')",
+                extra_trigger: ".o_list_view .o_data_row",
+                run: function () {
+                    const limit = document.querySelector(".o_pager_limit");
+                    const after = window.getComputedStyle(limit, "::after").content;
+                    if (limit.textContent.trim() !== "90" || after !== '"+"') {
+                        fail(`pager shows "${limit.textContent}" + ${after}`);
+                    }
+                },
+            },
+            {
+                content: "Ask for the exact count",
+                trigger: ".o_pager_limit",
+            },
+            {
+                content: "The exact count replaces the capped one",
+                trigger: ".o_view_controller:not(.o_queue_job_count_capped) .o_pager_limit",
+                run: function () {
+                    const count = document.querySelector(".o_pager_limit").textContent;
+                    if (count.trim() !== "120") {
+                        fail(`exact count: ${count} instead of 120`);
+                    }
+                },
+            },
+            {
+                content: "The next page keeps the exact count",
+                trigger: ".o_pager_next",
+            },
+            {
+                content: "Second page",
+                trigger: ".o_pager_value:contains('81-120')",
+                extra_trigger: ".o_view_controller:not(.o_queue_job_count_capped) .o_pager_limit:contains('120')",
+                run: function () {},
+            },
+        ]
+    );
 });
