@@ -1,0 +1,3 @@
+"""VCS backends (private module)"""
+
+from __future__ import annotations
