@@ -50,17 +50,18 @@ def port_in_use(port, host="127.0.0.1"):
         return sock.connect_ex((host, port)) == 0
 
 
-def db_options():
+def db_options(env=None):
     """odoo-bin options pointing at the server described by PG* variables."""
+    env = dict(os.environ, **(env or {}))
     opts = []
-    if os.environ.get("PGHOST"):
-        opts.append("--db_host=%s" % os.environ["PGHOST"])
-    if os.environ.get("PGPORT"):
-        opts.append("--db_port=%s" % os.environ["PGPORT"])
-    if os.environ.get("PGUSER"):
-        opts.append("--db_user=%s" % os.environ["PGUSER"])
-    if os.environ.get("PGPASSWORD"):
-        opts.append("--db_password=%s" % os.environ["PGPASSWORD"])
+    for var, option in (
+        ("PGHOST", "db_host"),
+        ("PGPORT", "db_port"),
+        ("PGUSER", "db_user"),
+        ("PGPASSWORD", "db_password"),
+    ):
+        if env.get(var):
+            opts.append("--%s=%s" % (option, env[var]))
     return opts
 
 
@@ -244,7 +245,7 @@ class OdooServer:
             args += ["-d", self.db]
             if self.db_filter:
                 args.append("--db-filter=^%s$" % re.escape(self.db))
-        return odoo_cmd(*args, *db_options(), *self.extra_args)
+        return odoo_cmd(*args, *db_options(self.env), *self.extra_args)
 
     def start(self):
         env = dict(os.environ)
@@ -337,3 +338,116 @@ class OdooServer:
 def tmpdir(prefix="qj"):
     os.makedirs(STATE, exist_ok=True)
     return tempfile.mkdtemp(prefix=prefix, dir=STATE)
+
+
+class TempCluster:
+    """A throw-away PostgreSQL cluster, for tests that restart or kill it.
+
+    Runs as an unprivileged user when we are root (initdb refuses root) and
+    listens on its own unix socket directory.
+    """
+
+    def __init__(self, port=None):
+        self.port = port or free_port()
+        self.base = tempfile.mkdtemp(prefix="qj_pg_", dir="/var/tmp")
+        self.data = os.path.join(self.base, "data")
+        self.sock = os.path.join(self.base, "run")
+        self.osuser = None
+        if os.geteuid() == 0:
+            import pwd
+
+            try:
+                pwd.getpwnam("postgres")
+                self.osuser = "postgres"
+            except KeyError:
+                self.osuser = "nobody"
+        self.bindir = pg_bindir()
+
+    def _run(self, *args, check=True):
+        cmd = list(args)
+        if self.osuser:
+            cmd = ["runuser", "-u", self.osuser, "--"] + cmd
+        return subprocess.run(cmd, check=check, capture_output=True, text=True)
+
+    @property
+    def env(self):
+        return {"PGHOST": self.sock, "PGPORT": str(self.port), "PGUSER": "odoo"}
+
+    def init(self):
+        os.makedirs(self.sock)
+        if self.osuser:
+            subprocess.run(["chown", "-R", self.osuser, self.base], check=True)
+        os.chmod(self.base, 0o755)
+        self._run(
+            os.path.join(self.bindir, "initdb"), "-D", self.data, "-U", "postgres",
+            "--auth=trust", "-E", "UTF8", "--locale=C",
+        )
+        with open(os.path.join(self.data, "postgresql.conf"), "a") as fh:
+            fh.write(
+                "listen_addresses = ''\nunix_socket_directories = '%s'\n"
+                "port = %d\nmax_connections = 100\nfsync = off\n" % (self.sock, self.port)
+            )
+        self.start()
+        self.psql("CREATE ROLE odoo LOGIN CREATEDB SUPERUSER", user="postgres")
+        return self
+
+    def pg_ctl(self, *args):
+        return self._run(
+            os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-w", "-t", "60",
+            "-l", os.path.join(self.base, "log"), *args,
+        )
+
+    def start(self):
+        self.pg_ctl("start")
+
+    def stop(self, mode="fast"):
+        self.pg_ctl("stop", "-m", mode)
+
+    def restart(self):
+        self.pg_ctl("restart", "-m", "fast")
+
+    def psql(self, sql, db="postgres", user="odoo"):
+        env = dict(os.environ, **self.env, PGUSER=user)
+        proc = subprocess.run(
+            ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-tA", "-d", db, "-c", sql],
+            capture_output=True, text=True, env=env,
+        )
+        if proc.returncode:
+            raise RuntimeError("psql failed: %s\n%s" % (sql, proc.stderr))
+        return proc.stdout.strip()
+
+    def copy_db_from_main(self, name, new_name=None):
+        """Copy database ``name`` of the main cluster into this one."""
+        new_name = new_name or name
+        self.psql('CREATE DATABASE "%s"' % new_name)
+        dump = subprocess.Popen(["pg_dump", "-Fc", "-d", name], stdout=subprocess.PIPE)
+        env = dict(os.environ, **self.env)
+        subprocess.run(
+            ["pg_restore", "--no-owner", "-d", new_name],
+            stdin=dump.stdout, env=env, check=True, capture_output=True,
+        )
+        dump.wait()
+        src = os.path.join(STATE, "filestore", "filestore", name)
+        if os.path.isdir(src):
+            shutil.copytree(src, os.path.join(STATE, "filestore", "filestore", new_name))
+        return new_name
+
+    def destroy(self):
+        try:
+            self.stop("immediate")
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def pg_bindir():
+    for candidate in sorted(
+        (p for p in os.listdir("/usr/lib/postgresql") if p[0].isdigit()), reverse=True
+    ) if os.path.isdir("/usr/lib/postgresql") else []:
+        path = os.path.join("/usr/lib/postgresql", candidate, "bin")
+        if os.path.exists(os.path.join(path, "pg_ctl")):
+            return path
+    found = shutil.which("pg_ctl")
+    if found:
+        return os.path.dirname(found)
+    raise RuntimeError("PostgreSQL server binaries not found")
