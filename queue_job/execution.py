@@ -1,0 +1,406 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""Running jobs inside an Odoo process, for the ``/queue_job/runjob`` route.
+
+A request runs one job, or, when the runner signed it, a *slot*: the job and
+then the next due jobs of the same channel while the slot's budget lasts.
+Each job is claimed (``started`` committed), performed in its own transaction
+as its user, and its outcome is committed together with the claim of the next
+job, so that the channel never looks free between two jobs of a slot.
+
+Every write of an outcome is guarded by the claim (state, worker key, start
+time): a job that the runner found dead and gave to someone else is never
+overwritten by the process that lost it. See docs/DESIGN.md, section 5.
+"""
+import logging
+import os
+import random
+import select
+import socket
+import threading
+import time
+import traceback
+from datetime import datetime
+
+import psycopg2
+from psycopg2 import errorcodes
+
+from odoo import SUPERUSER_ID, api, sql_db
+
+from . import schema
+from .exception import FailedJobError, NothingToDoJob, RetryableJobError
+from .job import Job
+
+_logger = logging.getLogger(__name__)
+
+# seconds before a job that hit a PostgreSQL concurrency error runs again
+PG_RETRY = 5
+PG_CONCURRENCY_ERRORS_TO_RETRY = (
+    errorcodes.LOCK_NOT_AVAILABLE,
+    errorcodes.SERIALIZATION_FAILURE,
+    errorcodes.DEADLOCK_DETECTED,
+)
+HOSTNAME = socket.gethostname()
+
+_CLAIMED = "RETURNING id, uuid, channel"
+
+
+class Liveness:
+    """The advisory lock that says "this process is alive", per database.
+
+    A dedicated connection holds ``pg_advisory_xact_lock(LOCK_NAMESPACE,
+    key)`` in a transaction kept open for the life of the process. It holds
+    no xid and no snapshot, so it does not hold back vacuum; when the process
+    dies, the connection closes and the lock goes, which is how the runner
+    knows that the jobs recorded with this key are dead.
+    """
+
+    _lock = threading.Lock()
+    _held = {}  # dbname -> (pid, connection, key)
+
+    @classmethod
+    def key(cls, dbname):
+        """The key of this process in ``dbname``, (re)acquired if needed."""
+        with cls._lock:
+            entry = cls._held.get(dbname)
+            if entry and entry[0] == os.getpid() and cls._healthy(entry[1]):
+                return entry[2]
+            if entry and entry[0] == os.getpid():
+                cls._close(entry[1])
+            conn, key = cls._acquire(dbname)
+            cls._held[dbname] = (os.getpid(), conn, key)
+            return key
+
+    @staticmethod
+    def _healthy(conn):
+        if conn.closed:
+            return False
+        # an idle session in a transaction receives nothing, unless the
+        # server terminates it or the connection is gone
+        try:
+            readable, _w, _x = select.select([conn.fileno()], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not readable
+
+    @staticmethod
+    def _close(conn):
+        try:
+            conn.close()
+        except psycopg2.Error:
+            pass
+
+    @classmethod
+    def _acquire(cls, dbname):
+        _dsn_name, info = sql_db.connection_info_for(dbname)
+        info = dict(info)
+        info.update(keepalives=1, keepalives_idle=5, keepalives_interval=2,
+                    keepalives_count=3)
+        conn = psycopg2.connect(**info)
+        conn.autocommit = False
+        cr = conn.cursor()
+        # this transaction is meant to stay open while the process lives
+        cr.execute("SET idle_in_transaction_session_timeout = 0")
+        cr.execute("SET application_name = %s", ("queue_job liveness %d" % os.getpid(),))
+        while True:
+            key = random.randint(1, 2**31 - 1)
+            cr.execute(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)",
+                (schema.LOCK_NAMESPACE, key),
+            )
+            if cr.fetchone()[0]:
+                return conn, key
+
+
+class Claim:
+    """A job this process has set to ``started``."""
+
+    __slots__ = ("id", "uuid", "channel", "date_started", "key")
+
+    def __init__(self, row, date_started, key):
+        self.id, self.uuid, self.channel = row
+        self.date_started = date_started
+        self.key = key
+
+    # the claim, as a WHERE clause; see guard_params()
+    GUARD = "id = %s AND state = 'started' AND worker_key = %s AND date_started = %s"
+
+    def guard_params(self):
+        return (self.id, self.key, self.date_started)
+
+
+def _utcnow():
+    return datetime.utcnow()
+
+
+def _claim_values(key):
+    now = _utcnow()
+    return now, (now, os.getpid(), HOSTNAME, key)
+
+
+_SET_STARTED = (
+    "UPDATE queue_job SET state = 'started', date_started = %s, worker_pid = %s, "
+    "worker_hostname = %s, worker_key = %s"
+)
+
+
+def claim_uuid(cr, uuid, states, key, due_only=False):
+    """Set job ``uuid`` started if it is in one of ``states``."""
+    now, values = _claim_values(key)
+    eta = " AND (eta IS NULL OR eta <= %s)" if due_only else ""
+    params = values + (uuid, tuple(states)) + ((now,) if due_only else ())
+    cr.execute(
+        _SET_STARTED + " WHERE uuid = %s AND state IN %s" + eta + " " + _CLAIMED,
+        params,
+    )
+    row = cr.fetchone()
+    return Claim(row, now, key) if row else None
+
+
+def claim_next(cr, channel, sequential, key):
+    """Set the next due pending job of ``channel`` started, if any.
+
+    A sequential channel only gives its head job (by priority, date, id),
+    only when it is due, and nothing while the channel has a failed job.
+    """
+    now, values = _claim_values(key)
+    if sequential:
+        cr.execute(
+            _SET_STARTED + " WHERE id = ("
+            "  SELECT id FROM queue_job WHERE state = 'pending' AND channel = %s"
+            "  ORDER BY priority, date_created, id LIMIT 1 FOR UPDATE)"
+            " AND (eta IS NULL OR eta <= %s)"
+            " AND NOT EXISTS (SELECT 1 FROM queue_job"
+            "   WHERE state = 'failed' AND channel = %s) " + _CLAIMED,
+            values + (channel, now, channel),
+        )
+    else:
+        cr.execute(
+            _SET_STARTED + " WHERE id = ("
+            "  SELECT id FROM queue_job WHERE state = 'pending' AND channel = %s"
+            "  AND (eta IS NULL OR eta <= %s)"
+            "  ORDER BY priority, date_created, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+            + _CLAIMED,
+            values + (channel, now),
+        )
+    row = cr.fetchone()
+    return Claim(row, now, key) if row else None
+
+
+def _exc_name(exc):
+    cls = type(exc)
+    return "%s.%s" % (cls.__module__, cls.__name__)
+
+
+def _exc_message(exc):
+    return getattr(exc, "name", None) or str(exc)
+
+
+class SlotRunner:
+    """Runs the jobs of one runjob request on the request's cursor."""
+
+    def __init__(self, cr, dbname, channel=None, budget=0.0, sequential=False):
+        self.cr = cr
+        self.dbname = dbname
+        self.channel = channel
+        self.deadline = time.monotonic() + budget if budget else None
+        self.sequential = sequential
+        self.outcomes = []  # (uuid, state) of each job run
+
+    @property
+    def env(self):
+        return api.Environment(self.cr, SUPERUSER_ID, {})
+
+    def run(self, first):
+        """Run claimed job ``first`` and, in a slot, the following ones.
+
+        Returns the exception of the first job when it failed, so that the
+        single-job route can answer as the reference does (HTTP 500).
+        """
+        claim = first
+        first_error = None
+        while claim is not None:
+            state, error = self._run_one(claim)
+            if claim is first:
+                first_error = error
+            self.outcomes.append((claim.uuid, state))
+            claim = self._next(claim, state)
+        return first_error
+
+    def _continue(self, state):
+        if self.deadline is None or time.monotonic() >= self.deadline:
+            return False
+        if self.sequential and state != "done":
+            return False
+        return True
+
+    def _next(self, claim, state):
+        """Commit the outcome of ``claim`` with the claim of the next job."""
+        cr = self.cr
+        nxt = None
+        if self._continue(state):
+            try:
+                with cr.savepoint(flush=False):
+                    nxt = claim_next(
+                        cr, self.channel, self.sequential, Liveness.key(self.dbname)
+                    )
+            except psycopg2.OperationalError as err:
+                if err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
+                    raise
+                nxt = None
+        if nxt is None:
+            # the slot ends: the runner may give its capacity to another job
+            cr.execute("SELECT pg_notify(%s, %s)", (schema.NOTIFY_JOBS, claim.channel or ""))
+        cr.commit()
+        return nxt
+
+    def _load(self, claim):
+        job = Job.load(self.env, claim.uuid)
+        return job
+
+    def _run_one(self, claim):
+        """Perform the job of ``claim``; leave its outcome written, not committed.
+
+        Returns (state, exception or None).
+        """
+        cr = self.cr
+        job = None
+        try:
+            job = self._load(claim)
+            job.perform()
+            # stored computed fields of the job's writes count in its time
+            self.env["base"].flush()
+            return self._done(claim, job), None
+        except NothingToDoJob as err:
+            cr.rollback()
+            return self._done(claim, job, result=str(err) or None, nothing_to_do=True), None
+        except RetryableJobError as err:
+            cr.rollback()
+            return self._postpone(claim, job, err), None
+        except psycopg2.OperationalError as err:
+            if err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
+                return self._fail(claim, job, err), err
+            cr.rollback()
+            retryable = RetryableJobError(str(err.pgerror or err), seconds=PG_RETRY)
+            return self._postpone(claim, job, retryable), None
+        except Exception as err:  # the job's own error: recorded, not raised
+            return self._fail(claim, job, err), err
+
+    def _guarded(self, claim, assignments, params):
+        self.cr.execute(
+            "UPDATE queue_job SET %s WHERE %s" % (assignments, claim.GUARD),
+            tuple(params) + claim.guard_params(),
+        )
+        if self.cr.rowcount != 1:
+            # found dead by the runner and given back to the queue meanwhile:
+            # whatever this run did must not count
+            _logger.warning(
+                "job %s is no longer ours (found dead?): its outcome is dropped",
+                claim.uuid,
+            )
+            self.cr.rollback()
+            return False
+        return True
+
+    def _extras(self, job):
+        values = job._model_store_values() if hasattr(job, "_model_store_values") else {}
+        if values:
+            record = self.env["queue.job"].browse(job.db_record().id)
+            record.with_context(_job_edit_sentinel=record.EDIT_SENTINEL).write(values)
+
+    def _done(self, claim, job, result=None, nothing_to_do=False):
+        if nothing_to_do:
+            # the job's work, if any, was rolled back with the exception
+            result = result or "Job interrupted and set to Done: nothing to do."
+        else:
+            result = job.result
+        now = _utcnow()
+        job.set_done(result=result)
+        job.date_done = now
+        exec_time = (now - claim.date_started).total_seconds()
+        if not self._guarded(
+            claim,
+            "state = 'done', date_done = %s, exec_time = %s, result = %s, retry = %s,"
+            " exc_name = NULL, exc_message = NULL, exc_info = NULL",
+            (now, exec_time, str(result) if result else None, job.retry),
+        ):
+            return "lost"
+        self._extras(job)
+        if job.graph_uuid:
+            job.enqueue_waiting()
+        _logger.debug("job %s done in %.3fs", claim.uuid, exec_time)
+        return "done"
+
+    def _postpone(self, claim, job, err):
+        if job is None:
+            return self._fail(claim, job, err)
+        job.postpone(result=str(err), seconds=err.seconds)
+        job.set_pending(reset_retry=False)
+        if not self._guarded(
+            claim,
+            "state = %s, eta = %s, result = %s, retry = %s, exc_name = NULL,"
+            " exc_message = NULL, exc_info = NULL, date_started = NULL,"
+            " date_enqueued = NULL, worker_pid = NULL, worker_key = NULL,"
+            " worker_hostname = NULL",
+            (job.state, job.eta, str(err), job.retry),
+        ):
+            return "lost"
+        self._extras(job)
+        _logger.debug("job %s postponed to %s: %s", claim.uuid, job.eta, err)
+        return job.state
+
+    def _fail(self, claim, job, err):
+        text = "".join(traceback.format_exception(type(err), err, err.__traceback__))
+        _logger.error("job %s failed:\n%s", claim.uuid, text)
+        self.cr.rollback()
+        name, message = _exc_name(err), _exc_message(err)
+        retry = job.retry if job is not None else None
+        if not self._guarded(
+            claim,
+            "state = 'failed', exc_info = %s, exc_name = %s, exc_message = %s,"
+            " retry = coalesce(%s, retry)",
+            (text, name, message, retry),
+        ):
+            return "lost"
+        if job is not None:
+            job.set_failed(exc_info=text, exc_name=name, exc_message=message)
+            self._extras(job)
+        record = self.env["queue.job"].browse(claim.id)
+        record._message_post_on_failure()
+        return "failed"
+
+
+def run_request(cr, dbname, job_uuid, signed=False, channel=None, budget=0.0,
+                sequential=False):
+    """What ``/queue_job/runjob`` does; returns (outcomes, first job's error).
+
+    Unsigned: only an ``enqueued`` job runs (reference behaviour). Signed by
+    the runner: a ``pending`` due job may run, and the request is a slot.
+    """
+    key = Liveness.key(dbname)
+    states = ("pending", "enqueued") if signed else ("enqueued",)
+    try:
+        first = claim_uuid(cr, job_uuid, states, key, due_only=signed)
+    except psycopg2.OperationalError as err:
+        if err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
+            raise
+        cr.rollback()
+        first = None
+    if first is None:
+        cr.rollback()
+        _logger.warning(
+            "was requested to run job %s, but it does not exist, "
+            "or is not in state %s",
+            job_uuid,
+            " or ".join(states),
+        )
+        return [], None
+    cr.commit()
+    slot = SlotRunner(
+        cr,
+        dbname,
+        channel=first.channel if signed else None,
+        budget=budget if signed else 0.0,
+        sequential=sequential,
+    )
+    error = slot.run(first)
+    return slot.outcomes, error
