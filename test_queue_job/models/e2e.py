@@ -1,0 +1,120 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""Jobs that leave a trace, for the end-to-end tests and benchmarks.
+
+Tests call ``enqueue`` over XML-RPC against a real server; each job run
+writes when it started and ended, and in which process, to a plain table,
+so that tests can check capacities, order, latency and counts of executions.
+"""
+import os
+import time
+
+from odoo import api, models
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+
+class QueueJobE2E(models.AbstractModel):
+    _name = "test.queue.job.e2e"
+    _description = "Traced jobs for end-to-end tests"
+
+    def init(self):
+        self.env.cr.execute(
+            """
+            CREATE TABLE IF NOT EXISTS queue_job_e2e_trace (
+                id serial PRIMARY KEY,
+                tag varchar NOT NULL,
+                uuid varchar,
+                pid integer,
+                started double precision,
+                ended double precision,
+                retry integer
+            );
+            CREATE TABLE IF NOT EXISTS queue_job_e2e_attempt (
+                tag varchar NOT NULL,
+                uuid varchar,
+                pid integer,
+                at double precision NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS queue_job_e2e_commit (
+                tag varchar NOT NULL,
+                uuid varchar NOT NULL,
+                committed double precision NOT NULL
+            );
+            """
+        )
+
+    @api.model
+    def enqueue(self, specs):
+        """Delay one traced job per spec; return their uuids.
+
+        A spec is a dict: ``tag`` plus optional with_delay options
+        (priority, eta, channel, max_retries, description) and job arguments
+        (sleep, fail, retries: how many times to raise RetryableJobError,
+        retry_seconds).
+        """
+        uuids, tags = [], []
+        for spec in specs:
+            spec = dict(spec)
+            options = {
+                key: spec.pop(key)
+                for key in ("priority", "eta", "channel", "max_retries", "description")
+                if key in spec
+            }
+            tags.append(spec.pop("tag"))
+            uuids.append(self.with_delay(**options).trace(tags[-1], **spec).uuid)
+
+        def record_commit():
+            # when the jobs became visible, to measure how soon they start
+            committed = time.time()
+            with self.pool.cursor() as cr:
+                cr.execute(
+                    "INSERT INTO queue_job_e2e_commit (tag, uuid, committed) "
+                    "SELECT unnest(%s::varchar[]), unnest(%s::varchar[]), %s",
+                    (tags, uuids, committed),
+                )
+
+        self.env.cr.postcommit.add(record_commit)
+        return uuids
+
+    @api.model
+    def trace(self, tag, sleep=0, fail=False, retries=0, retry_seconds=None):
+        """The job: records its attempt at once (committed on its own, so
+        that even a killed run is counted) and, in its own transaction, its
+        successful run."""
+        started = time.time()
+        uuid = self.env.context.get("job_uuid")
+        with self.pool.cursor() as cr:
+            cr.execute(
+                "INSERT INTO queue_job_e2e_attempt (tag, uuid, pid, at) "
+                "VALUES (%s, %s, %s, %s)",
+                (tag, uuid, os.getpid(), started),
+            )
+        retry = uuid and self._current_retry()
+        if retries and (retry or 0) <= retries:
+            raise RetryableJobError("retry %s of %s" % (retry, tag), seconds=retry_seconds)
+        if sleep:
+            time.sleep(sleep)
+        if fail:
+            raise ValueError("traced job %s fails as asked" % tag)
+        self.env.cr.execute(
+            "INSERT INTO queue_job_e2e_trace (tag, uuid, pid, started, ended, retry) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            (
+                tag,
+                self.env.context.get("job_uuid"),
+                os.getpid(),
+                started,
+                time.time(),
+                retry,
+            ),
+        )
+        return tag
+
+    def _current_retry(self):
+        self.env.cr.execute(
+            "SELECT retry FROM queue_job WHERE uuid = %s",
+            (self.env.context["job_uuid"],),
+        )
+        row = self.env.cr.fetchone()
+        # the stored retry counts the tries before this one
+        return (row[0] or 0) + 1 if row else None
