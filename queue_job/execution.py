@@ -22,23 +22,18 @@ import traceback
 from datetime import datetime
 
 import psycopg2
-from psycopg2 import errorcodes
 
 from odoo import SUPERUSER_ID, api, sql_db
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
 from . import schema
-from .exception import FailedJobError, NothingToDoJob, RetryableJobError
+from .exception import NothingToDoJob, RetryableJobError
 from .job import Job
 
 _logger = logging.getLogger(__name__)
 
 # seconds before a job that hit a PostgreSQL concurrency error runs again
 PG_RETRY = 5
-PG_CONCURRENCY_ERRORS_TO_RETRY = (
-    errorcodes.LOCK_NOT_AVAILABLE,
-    errorcodes.SERIALIZATION_FAILURE,
-    errorcodes.DEADLOCK_DETECTED,
-)
 HOSTNAME = socket.gethostname()
 
 _CLAIMED = "RETURNING id, uuid, channel"
@@ -93,14 +88,17 @@ class Liveness:
     def _acquire(cls, dbname):
         _dsn_name, info = sql_db.connection_info_for(dbname)
         info = dict(info)
-        info.update(keepalives=1, keepalives_idle=5, keepalives_interval=2,
-                    keepalives_count=3)
+        info.update(
+            keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3
+        )
         conn = psycopg2.connect(**info)
         conn.autocommit = False
         cr = conn.cursor()
         # this transaction is meant to stay open while the process lives
         cr.execute("SET idle_in_transaction_session_timeout = 0")
-        cr.execute("SET application_name = %s", ("queue_job liveness %d" % os.getpid(),))
+        cr.execute(
+            "SET application_name = %s", ("queue_job liveness %d" % os.getpid(),)
+        )
         while True:
             key = random.randint(1, 2**31 - 1)
             cr.execute(
@@ -249,7 +247,9 @@ class SlotRunner:
                 nxt = None
         if nxt is None:
             # the slot ends: the runner may give its capacity to another job
-            cr.execute("SELECT pg_notify(%s, %s)", (schema.NOTIFY_JOBS, claim.channel or ""))
+            cr.execute(
+                "SELECT pg_notify(%s, %s)", (schema.NOTIFY_JOBS, claim.channel or "")
+            )
         cr.commit()
         return nxt
 
@@ -272,7 +272,10 @@ class SlotRunner:
             return self._done(claim, job), None
         except NothingToDoJob as err:
             cr.rollback()
-            return self._done(claim, job, result=str(err) or None, nothing_to_do=True), None
+            return (
+                self._done(claim, job, result=str(err) or None, nothing_to_do=True),
+                None,
+            )
         except RetryableJobError as err:
             cr.rollback()
             return self._postpone(claim, job, err), None
@@ -302,7 +305,9 @@ class SlotRunner:
         return True
 
     def _extras(self, job):
-        values = job._model_store_values() if hasattr(job, "_model_store_values") else {}
+        values = (
+            job._model_store_values() if hasattr(job, "_model_store_values") else {}
+        )
         if values:
             record = self.env["queue.job"].browse(job.db_record().id)
             record.with_context(_job_edit_sentinel=record.EDIT_SENTINEL).write(values)
@@ -369,8 +374,9 @@ class SlotRunner:
         return "failed"
 
 
-def run_request(cr, dbname, job_uuid, signed=False, channel=None, budget=0.0,
-                sequential=False):
+def run_request(
+    cr, dbname, job_uuid, signed=False, channel=None, budget=0.0, sequential=False
+):
     """What ``/queue_job/runjob`` does; returns (outcomes, first job's error).
 
     Unsigned: only an ``enqueued`` job runs (reference behaviour). Signed by

@@ -379,13 +379,21 @@ class TempCluster:
             subprocess.run(["chown", "-R", self.osuser, self.base], check=True)
         os.chmod(self.base, 0o755)
         self._run(
-            os.path.join(self.bindir, "initdb"), "-D", self.data, "-U", "postgres",
-            "--auth=trust", "-E", "UTF8", "--locale=C",
+            os.path.join(self.bindir, "initdb"),
+            "-D",
+            self.data,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
         )
         with open(os.path.join(self.data, "postgresql.conf"), "a") as fh:
             fh.write(
                 "listen_addresses = ''\nunix_socket_directories = '%s'\n"
-                "port = %d\nmax_connections = 100\nfsync = off\n" % (self.sock, self.port)
+                "port = %d\nmax_connections = 100\nfsync = off\n"
+                % (self.sock, self.port)
             )
         self.start()
         self.psql("CREATE ROLE odoo LOGIN CREATEDB SUPERUSER", user="postgres")
@@ -393,8 +401,15 @@ class TempCluster:
 
     def pg_ctl(self, *args):
         return self._run(
-            os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-w", "-t", "60",
-            "-l", os.path.join(self.base, "log"), *args,
+            os.path.join(self.bindir, "pg_ctl"),
+            "-D",
+            self.data,
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            os.path.join(self.base, "log"),
+            *args,
         )
 
     def start(self):
@@ -410,7 +425,9 @@ class TempCluster:
         env = dict(os.environ, **self.env, PGUSER=user)
         proc = subprocess.run(
             ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-tA", "-d", db, "-c", sql],
-            capture_output=True, text=True, env=env,
+            capture_output=True,
+            text=True,
+            env=env,
         )
         if proc.returncode:
             raise RuntimeError("psql failed: %s\n%s" % (sql, proc.stderr))
@@ -424,12 +441,17 @@ class TempCluster:
         env = dict(os.environ, **self.env)
         subprocess.run(
             ["pg_restore", "--no-owner", "-d", new_name],
-            stdin=dump.stdout, env=env, check=True, capture_output=True,
+            stdin=dump.stdout,
+            env=env,
+            check=True,
+            capture_output=True,
         )
         dump.wait()
         src = os.path.join(STATE, "filestore", "filestore", name)
         if os.path.isdir(src):
-            shutil.copytree(src, os.path.join(STATE, "filestore", "filestore", new_name))
+            shutil.copytree(
+                src, os.path.join(STATE, "filestore", "filestore", new_name)
+            )
         return new_name
 
     def destroy(self):
@@ -441,9 +463,14 @@ class TempCluster:
 
 
 def pg_bindir():
-    for candidate in sorted(
-        (p for p in os.listdir("/usr/lib/postgresql") if p[0].isdigit()), reverse=True
-    ) if os.path.isdir("/usr/lib/postgresql") else []:
+    for candidate in (
+        sorted(
+            (p for p in os.listdir("/usr/lib/postgresql") if p[0].isdigit()),
+            reverse=True,
+        )
+        if os.path.isdir("/usr/lib/postgresql")
+        else []
+    ):
         path = os.path.join("/usr/lib/postgresql", candidate, "bin")
         if os.path.exists(os.path.join(path, "pg_ctl")):
             return path

@@ -33,7 +33,8 @@ jobs.with_delay(description="Demo: another job that succeeds", priority=5)._test
 jobs.with_delay(description="Demo: a job that fails", max_retries=1)._test_job(
     failure_rate=1
 )
-jobs.with_delay(description="Demo: a job waiting for tomorrow", eta=24 * 3600)._test_job()
+tomorrow = 24 * 3600
+jobs.with_delay(description="Demo: a job for tomorrow", eta=tomorrow)._test_job()
 chain(
     jobs.delayable(description="Demo chain: step 1")._test_job(),
     group(

@@ -131,7 +131,11 @@ class RunJobController(http.Controller):
         return ""
 
     def _create_single_test_job(
-        self, priority=None, max_retries=None, channel=None, description="Test job",
+        self,
+        priority=None,
+        max_retries=None,
+        channel=None,
+        description="Test job",
         failure_rate=0,
     ):
         job = (
@@ -147,8 +151,13 @@ class RunJobController(http.Controller):
         return "job uuid: %s" % (job.uuid,)
 
     def _create_graph_test_jobs(
-        self, size, priority=None, max_retries=None, channel=None,
-        description="Test job", failure_rate=0,
+        self,
+        size,
+        priority=None,
+        max_retries=None,
+        channel=None,
+        description="Test job",
+        failure_rate=0,
     ):
         model = http.request.env["queue.job"]
         batches = []
@@ -181,4 +190,3 @@ def _int_or_none(value):
         return int(value)
     except (TypeError, ValueError):
         return None
-

@@ -23,9 +23,7 @@ SLOT_PARAMS = ("db", "job_uuid", "channel", "budget", "sequential")
 def sign(secret, params):
     """Signature of the slot parameters of a runjob request."""
     message = "\n".join(str(params.get(key, "")) for key in SLOT_PARAMS)
-    return hmac.new(
-        secret.encode(), message.encode(), hashlib.sha256
-    ).hexdigest()
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
 def check_signature(secret, params, token):
@@ -41,8 +39,17 @@ class Dispatcher:
     timeout, so that a wrong host, port or route is logged.
     """
 
-    def __init__(self, scheme, host, port, user=None, password=None, threads=8,
-                 read_timeout=1.0, on_error=None):
+    def __init__(
+        self,
+        scheme,
+        host,
+        port,
+        user=None,
+        password=None,
+        threads=8,
+        read_timeout=1.0,
+        on_error=None,
+    ):
         self.scheme = scheme
         self.host = host
         self.port = port
@@ -86,7 +93,9 @@ class Dispatcher:
             return http.client.HTTPSConnection(
                 self.host, self.port, timeout=self.read_timeout
             )
-        return http.client.HTTPConnection(self.host, self.port, timeout=self.read_timeout)
+        return http.client.HTTPConnection(
+            self.host, self.port, timeout=self.read_timeout
+        )
 
     def _work(self):
         while True:

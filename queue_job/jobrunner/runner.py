@@ -43,6 +43,41 @@ DEFAULT_SLOT_BUDGET_MS = 1000
 
 _JOB_COLUMNS = "uuid, channel, id, date_created, priority, eta, state"
 
+# started jobs whose worker's liveness lock is gone: back to pending with one
+# more try, or failed once their tries are exhausted
+_REQUEUE_DEAD = """
+WITH dead AS (
+    SELECT j.id, j.max_retries > 0 AND j.retry + 1 >= j.max_retries AS exhausted
+      FROM queue_job j
+     WHERE j.state = 'started' AND j.worker_key IS NOT NULL
+       AND NOT EXISTS (
+           SELECT 1 FROM pg_locks l
+            WHERE l.locktype = 'advisory' AND l.granted
+              AND l.database = (SELECT oid FROM pg_database
+                                 WHERE datname = current_database())
+              AND l.classid = %(ns)s AND l.objid = j.worker_key AND l.objsubid = 2)
+       FOR UPDATE SKIP LOCKED
+)
+UPDATE queue_job j
+   SET retry = j.retry + 1,
+       state = CASE WHEN d.exhausted THEN 'failed' ELSE 'pending' END,
+       exc_name = CASE WHEN d.exhausted
+           THEN 'odoo.addons.queue_job.exception.JobFoundDead' END,
+       exc_message = CASE WHEN d.exhausted
+           THEN 'Job found dead after ' || (j.retry + 1) || ' tries: the worker'
+                || ' process running it died (killed, out of memory or lost)' END,
+       exc_info = CASE WHEN d.exhausted
+           THEN 'The worker process running this job (pid '
+                || coalesce(j.worker_pid::text, '?') || ' on '
+                || coalesce(j.worker_hostname, '?') || ') died while running it, '
+                || (j.retry + 1) || ' times.' END,
+       date_started = NULL,
+       worker_key = NULL
+  FROM dead d
+ WHERE j.id = d.id
+RETURNING j.uuid, j.state, j.retry
+"""
+
 
 def _epoch(value):
     if value is None:
@@ -90,7 +125,9 @@ class Database:
         self.conn.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
         with self.conn.cursor() as cr:
             cr.execute("SET application_name = 'queue_job runner'")
-            cr.execute("LISTEN %s; LISTEN %s" % (schema.NOTIFY_JOBS, schema.NOTIFY_CONFIG))
+            cr.execute(
+                "LISTEN %s; LISTEN %s" % (schema.NOTIFY_JOBS, schema.NOTIFY_CONFIG)
+            )
             cr.execute(
                 "SELECT value FROM ir_config_parameter WHERE key = %s",
                 ("queue_job.dispatch_secret",),
@@ -175,7 +212,8 @@ class Database:
     def release_lease(self):
         with self.cursor() as cr:
             cr.execute(
-                "DELETE FROM queue_job_runner_lease WHERE name = 'runner' AND holder = %s",
+                "DELETE FROM queue_job_runner_lease "
+                "WHERE name = 'runner' AND holder = %s",
                 (self.runner.identity,),
             )
 
@@ -379,42 +417,20 @@ class Database:
         """Dead jobs back to the queue; stale ``enqueued`` jobs too."""
         self.next_housekeeping = now + HOUSEKEEPING_INTERVAL
         with self.cursor() as cr:
-            cr.execute(
-                "UPDATE queue_job j SET"
-                "  retry = j.retry + 1,"
-                "  state = CASE WHEN j.max_retries > 0 AND j.retry + 1 >= j.max_retries"
-                "    THEN 'failed' ELSE 'pending' END,"
-                "  exc_name = CASE WHEN j.max_retries > 0 AND j.retry + 1 >= j.max_retries"
-                "    THEN 'odoo.addons.queue_job.exception.JobFoundDead' END,"
-                "  exc_message = CASE WHEN j.max_retries > 0"
-                "    AND j.retry + 1 >= j.max_retries THEN"
-                "    'Job found dead after ' || (j.retry + 1) || ' tries: the worker "
-                "process running it died (killed, out of memory or machine lost)' END,"
-                "  exc_info = CASE WHEN j.max_retries > 0 AND j.retry + 1 >= j.max_retries"
-                "    THEN 'The worker process running this job (pid ' ||"
-                "    coalesce(j.worker_pid::text, '?') || ' on ' ||"
-                "    coalesce(j.worker_hostname, '?') || ') died while running it, '"
-                "    || (j.retry + 1) || ' times.' END,"
-                "  date_started = NULL, worker_key = NULL"
-                " WHERE j.state = 'started' AND j.worker_key IS NOT NULL"
-                "  AND NOT EXISTS ("
-                "   SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory'"
-                "   AND l.database = (SELECT oid FROM pg_database"
-                "                     WHERE datname = current_database())"
-                "   AND l.classid = %s AND l.objid = j.worker_key AND l.objsubid = 2"
-                "   AND l.granted)"
-                " RETURNING j.uuid, j.state, j.retry",
-                (schema.LOCK_NAMESPACE,),
-            )
+            cr.execute(_REQUEUE_DEAD, {"ns": schema.LOCK_NAMESPACE})
             for uuid_, state, retry in cr.fetchall():
                 self.changed = True
                 if state == "failed":
                     _logger.warning(
-                        "job %s on db %s found dead %d times: failed", uuid_, self.name, retry
+                        "job %s on db %s found dead %d times: failed",
+                        uuid_,
+                        self.name,
+                        retry,
                     )
                 else:
                     _logger.warning(
-                        "job %s on db %s found dead (its worker died): requeued, try %d",
+                        "job %s on db %s found dead (its worker died): "
+                        "requeued, try %d",
                         uuid_,
                         self.name,
                         retry,
@@ -511,13 +527,17 @@ class QueueJobRunner:
         self.user = user
         self.password = password
         self.channel_config_string = channel_config_string or "root:1"
-        self.root_capacity = _root_capacity(self.channel_config_string)
+        self.root_capacity = qj_config.root_capacity(self.channel_config_string)
         self.db_settings = db_settings or {}
         self.db_names = db_names
         self.dbfilter = dbfilter
         self.slot_budget_ms = slot_budget_ms
         self._connect_info = connect_info
-        self.identity = "%s:%d:%s" % (socket.gethostname(), os.getpid(), uuid.uuid4().hex[:8])
+        self.identity = "%s:%d:%s" % (
+            socket.gethostname(),
+            os.getpid(),
+            uuid.uuid4().hex[:8],
+        )
         self.databases = {}
         self.ignored = {}  # name -> monotonic time to look at it again
         self.next_db_list = 0.0
@@ -589,8 +609,9 @@ class QueueJobRunner:
                 info[key] = value
         info["database"] = dbname
         # notice a silently dropped connection in seconds, not hours
-        info.update(keepalives=1, keepalives_idle=10, keepalives_interval=5,
-                    keepalives_count=3)
+        info.update(
+            keepalives=1, keepalives_idle=10, keepalives_interval=5, keepalives_count=3
+        )
         return psycopg2.connect(**info)
 
     def list_databases(self):
@@ -631,11 +652,15 @@ class QueueJobRunner:
                     (schema.TRIGGER_NAMES,),
                 )
                 if cr.fetchone()[0] != len(schema.TRIGGER_NAMES):
-                    _logger.error("queue_job_notify trigger is missing in db %s", dbname)
+                    _logger.error(
+                        "queue_job_notify trigger is missing in db %s", dbname
+                    )
                     return False
                 if not schema.table_exists(cr, schema.LEASE_TABLE):
                     _logger.error(
-                        "%s is missing in db %s: update queue_job", schema.LEASE_TABLE, dbname
+                        "%s is missing in db %s: update queue_job",
+                        schema.LEASE_TABLE,
+                        dbname,
                     )
                     return False
                 return True
@@ -714,15 +739,21 @@ class QueueJobRunner:
         self._handle_dispatch_errors()
         free = None
         if self.root_capacity:
-            running = sum(len(db.running) for db in self.databases.values() if db.leads())
+            running = sum(
+                len(db.running) for db in self.databases.values() if db.leads()
+            )
             free = max(self.root_capacity - running, 0)
         for name, db in list(self.databases.items()):
             try:
                 self.tick_database(db, now, free)
                 if free is not None:
-                    free = max(self.root_capacity - sum(
-                        len(d.running) for d in self.databases.values() if d.leads()
-                    ), 0)
+                    free = max(
+                        self.root_capacity
+                        - sum(
+                            len(d.running) for d in self.databases.values() if d.leads()
+                        ),
+                        0,
+                    )
             except psycopg2.Error as exc:
                 self.database_error(name, db, exc)
         wake = min(
@@ -754,7 +785,10 @@ class QueueJobRunner:
         wake = db.manager.get_wakeup_time()
         if wake and now >= wake:
             db.changed = True
-        if db.inflight and min(db.inflight.values()) + INFLIGHT_TIMEOUT <= time.monotonic():
+        if (
+            db.inflight
+            and min(db.inflight.values()) + INFLIGHT_TIMEOUT <= time.monotonic()
+        ):
             db.changed = True
         if db.changed and free != 0:
             db.schedule(now, free)
@@ -797,7 +831,9 @@ class QueueJobRunner:
                 except (InterruptedError, KeyboardInterrupt):
                     self.stop()
                 except Exception:
-                    _logger.exception("exception: sleeping %ds and retrying", ERROR_RECOVERY_DELAY)
+                    _logger.exception(
+                        "exception: sleeping %ds and retrying", ERROR_RECOVERY_DELAY
+                    )
                     self.close_databases()
                     self._sleep(ERROR_RECOVERY_DELAY)
         finally:
@@ -816,9 +852,3 @@ class QueueJobRunner:
         _logger.info("graceful stop requested")
         self._stop = True
         os.write(self._stop_pipe[1], b".")
-
-
-def _root_capacity(config_string):
-    manager = ChannelManager()
-    manager.simple_configure(config_string)
-    return manager.get_channel_by_name("root").capacity

@@ -91,7 +91,9 @@ class QueueJobE2E(models.AbstractModel):
             )
         retry = uuid and self._current_retry()
         if retries and (retry or 0) <= retries:
-            raise RetryableJobError("retry %s of %s" % (retry, tag), seconds=retry_seconds)
+            raise RetryableJobError(
+                "retry %s of %s" % (retry, tag), seconds=retry_seconds
+            )
         if sleep:
             time.sleep(sleep)
         if fail:

@@ -51,7 +51,9 @@ class Database:
 
     def states(self, uuids):
         return dict(
-            self.query("SELECT uuid, state FROM queue_job WHERE uuid = ANY(%s)", (uuids,))
+            self.query(
+                "SELECT uuid, state FROM queue_job WHERE uuid = ANY(%s)", (uuids,)
+            )
         )
 
     def wait_states(self, uuids, states=("done",), timeout=30):
@@ -109,7 +111,9 @@ class Rpc:
         common = xmlrpc.client.ServerProxy(self.url + "/xmlrpc/2/common")
         self.uid = common.authenticate(dbname, "admin", "admin", {})
         assert self.uid, "cannot log in as admin on %s" % dbname
-        self.models = xmlrpc.client.ServerProxy(self.url + "/xmlrpc/2/object", allow_none=True)
+        self.models = xmlrpc.client.ServerProxy(
+            self.url + "/xmlrpc/2/object", allow_none=True
+        )
 
     def call(self, model, method, *args, **kwargs):
         return self.models.execute_kw(

@@ -60,7 +60,10 @@ def test_capacity_one_channel_never_overlaps(db, servers):
     server = servers.start(db.name, channels="root:4,root.single:1", workers=3)
     rpc = servers.rpc(server)
     uuids = rpc.enqueue(
-        *[{"tag": "one%02d" % i, "channel": "root.single", "sleep": 0.1} for i in range(8)]
+        *[
+            {"tag": "one%02d" % i, "channel": "root.single", "sleep": 0.1}
+            for i in range(8)
+        ]
     )
     db.wait_states(uuids, timeout=30)
     traces = db.traces("one")
@@ -76,8 +79,12 @@ def test_capacity_one_channel_never_overlaps(db, servers):
 def test_root_capacity_caps_sub_channels(db, servers):
     server = servers.start(db.name, channels="root:2,root.a:2,root.b:2", workers=4)
     rpc = servers.rpc(server)
-    specs = [{"tag": "cap_a%d" % i, "channel": "root.a", "sleep": 0.3} for i in range(4)]
-    specs += [{"tag": "cap_b%d" % i, "channel": "root.b", "sleep": 0.3} for i in range(4)]
+    specs = [
+        {"tag": "cap_a%d" % i, "channel": "root.a", "sleep": 0.3} for i in range(4)
+    ]
+    specs += [
+        {"tag": "cap_b%d" % i, "channel": "root.b", "sleep": 0.3} for i in range(4)
+    ]
     uuids = rpc.enqueue(*specs)
     db.wait_states(uuids, timeout=30)
     traces = db.traces("cap_")
@@ -103,7 +110,10 @@ def test_sequential_channel_keeps_order_and_stops_at_failure(db, servers):
 
 
 def _ids(db, uuids):
-    return [row[0] for row in db.query("SELECT id FROM queue_job WHERE uuid = ANY(%s)", (uuids,))]
+    return [
+        row[0]
+        for row in db.query("SELECT id FROM queue_job WHERE uuid = ANY(%s)", (uuids,))
+    ]
 
 
 def test_priorities_and_eta(db, servers):
@@ -122,8 +132,12 @@ def test_priorities_and_eta(db, servers):
     assert order == ["prio_blocker", "prio10", "prio20", "prio30"]
     assert db.states(uuids[3:]) == {uuids[3]: "pending"}
     db.wait_states(uuids[3:], timeout=20)
-    (committed,) = db.query("SELECT committed FROM queue_job_e2e_commit WHERE tag = 'eta'")[0]
-    (started,) = db.query("SELECT started FROM queue_job_e2e_trace WHERE tag = 'eta'")[0]
+    (committed,) = db.query(
+        "SELECT committed FROM queue_job_e2e_commit WHERE tag = 'eta'"
+    )[0]
+    (started,) = db.query("SELECT started FROM queue_job_e2e_trace WHERE tag = 'eta'")[
+        0
+    ]
     assert 3.0 <= started - committed < 5.0
 
 
@@ -143,9 +157,12 @@ def test_retries_follow_the_pattern(db, servers):
     )
     (uuid,) = rpc.enqueue({"tag": "retry", "retries": 2})
     db.wait_states([uuid], timeout=30)
-    attempts = [row[0] for row in db.query(
-        "SELECT at FROM queue_job_e2e_attempt WHERE tag = 'retry' ORDER BY at"
-    )]
+    attempts = [
+        row[0]
+        for row in db.query(
+            "SELECT at FROM queue_job_e2e_attempt WHERE tag = 'retry' ORDER BY at"
+        )
+    ]
     assert len(attempts) == 3
     first_gap, second_gap = attempts[1] - attempts[0], attempts[2] - attempts[1]
     assert 1.0 <= first_gap < 2.5, attempts
