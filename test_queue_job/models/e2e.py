@@ -120,3 +120,8 @@ class QueueJobE2E(models.AbstractModel):
         row = self.env.cr.fetchone()
         # the stored retry counts the tries before this one
         return (row[0] or 0) + 1 if row else None
+
+    @api.model
+    def noop(self):
+        """A job that does nothing, for the benchmarks."""
+        return None

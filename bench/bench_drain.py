@@ -1,0 +1,323 @@
+"""Drain rate and start latency of the runner, beside PostgreSQL alone.
+
+Drain: 2,000 trivial jobs, a server with 2 workers and channels root:2; the
+floor takes the same number of rows through the same state changes
+(pending -> enqueued -> started -> done, one commit each) in plain SQL by 2
+processes claiming with SKIP LOCKED. Latency: enqueue commit -> job started,
+with capacity free; the floor is a plain SQL consumer woken by the same NOTIFY.
+The runs also check that capacity was respected and that every job ran once.
+"""
+import multiprocessing
+import os
+import statistics
+import subprocess
+import time
+import uuid as uuidlib
+import xmlrpc.client
+from datetime import datetime
+
+import psycopg2
+import qjdev  # noqa: I100 (bench/run.py puts tools/ on the path)
+
+JOBS = int(os.environ.get("BENCH_JOBS", "2000"))
+LATENCY_SAMPLES = int(os.environ.get("BENCH_LATENCY_SAMPLES", "100"))
+WORKERS = 2
+
+
+def epoch(value):
+    return (value - datetime(1970, 1, 1)).total_seconds()
+
+
+def connect(dbname):
+    conn = psycopg2.connect(dbname=dbname)
+    conn.autocommit = True
+    return conn
+
+
+def enqueue_noops(dbname, count):
+    """Real jobs, through with_delay(), before any runner runs."""
+    script = (
+        "model = env['test.queue.job.e2e']\n"
+        "for _i in range(%d):\n"
+        "    model.with_delay().noop()\n"
+        "env.cr.commit()\n" % count
+    )
+    proc = subprocess.run(
+        qjdev.odoo_cmd(
+            "shell",
+            "--addons-path=%s" % qjdev.addons_path(),
+            "--data-dir=%s" % os.path.join(qjdev.STATE, "filestore"),
+            "-d",
+            dbname,
+            "--no-http",
+            "--log-level=warn",
+            *qjdev.db_options(),
+        ),
+        input=script,
+        text=True,
+        capture_output=True,
+    )
+    if proc.returncode:
+        raise RuntimeError(proc.stderr[-2000:])
+
+
+def max_concurrency(intervals):
+    events = sorted([(s, 1) for s, _e in intervals] + [(e, -1) for _s, e in intervals])
+    current = peak = 0
+    for _t, delta in events:
+        current += delta
+        peak = max(peak, current)
+    return peak
+
+
+def drain_ours(dbname):
+    enqueue_noops(dbname, JOBS)
+    conn = connect(dbname)
+    with conn.cursor() as cr:
+        cr.execute("SELECT count(*) FROM queue_job WHERE state = 'pending'")
+        assert cr.fetchone()[0] == JOBS
+    server = qjdev.OdooServer(dbname, workers=WORKERS, channels="root:%d" % WORKERS)
+    server.start()
+    try:
+        server.wait_ready(dbname, timeout=120)
+        deadline = time.time() + 600
+        with conn.cursor() as cr:
+            while True:
+                cr.execute("SELECT count(*) FROM queue_job WHERE state <> 'done'")
+                if cr.fetchone()[0] == 0:
+                    break
+                if time.time() > deadline:
+                    raise RuntimeError("jobs not drained; see %s" % server.log_path)
+                time.sleep(0.05)
+            cr.execute(
+                "SELECT date_started, date_done, retry FROM queue_job "
+                "WHERE model_name = 'test.queue.job.e2e'"
+            )
+            rows = cr.fetchall()
+    finally:
+        server.stop()
+    intervals = [(epoch(s), epoch(d)) for s, d, _r in rows]
+    elapsed = max(d for _s, d in intervals) - min(s for s, _d in intervals)
+    once = all(r == 1 for _s, _d, r in rows) and len(rows) == JOBS
+    return JOBS / elapsed, max_concurrency(intervals), once
+
+
+def _floor_worker(dbname, done_counter):
+    conn = psycopg2.connect(dbname=dbname)
+    cr = conn.cursor()
+    count = 0
+    while True:
+        cr.execute(
+            "UPDATE queue_job SET state = 'enqueued', date_enqueued = now() "
+            "WHERE id = (SELECT id FROM queue_job WHERE state = 'pending' "
+            "AND channel = 'bench_floor' ORDER BY priority, date_created, id "
+            "LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id"
+        )
+        row = cr.fetchone()
+        conn.commit()
+        if row is None:
+            break
+        cr.execute(
+            "UPDATE queue_job SET state = 'started', date_started = now() WHERE id = %s",
+            row,
+        )
+        conn.commit()
+        cr.execute(
+            "UPDATE queue_job SET state = 'done', date_done = now() WHERE id = %s", row
+        )
+        conn.commit()
+        count += 1
+    with done_counter.get_lock():
+        done_counter.value += count
+    conn.close()
+
+
+def drain_floor(dbname):
+    conn = connect(dbname)
+    with conn.cursor() as cr:
+        # the same rows as the jobs just drained, back to pending
+        cr.execute(
+            "INSERT INTO queue_job (uuid, name, user_id, company_id, model_name,"
+            " method_name, records, args, kwargs, func_string, state, priority,"
+            " date_created, retry, max_retries, channel, channel_method_name,"
+            " dependencies, exec_time)"
+            " SELECT md5(random()::text || id), name, user_id, company_id, model_name,"
+            " method_name, records, args, kwargs, func_string, 'pending', priority,"
+            " now() AT TIME ZONE 'UTC', 0, max_retries, 'bench_floor',"
+            " channel_method_name, dependencies, 0"
+            " FROM queue_job WHERE model_name = 'test.queue.job.e2e'"
+        )
+    counter = multiprocessing.Value("i", 0)
+    procs = [
+        multiprocessing.Process(target=_floor_worker, args=(dbname, counter))
+        for _i in range(WORKERS)
+    ]
+    started = time.time()
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join()
+    elapsed = time.time() - started
+    assert counter.value == JOBS, counter.value
+    return JOBS / elapsed
+
+
+def latency_ours(dbname):
+    server = qjdev.OdooServer(dbname, workers=WORKERS, channels="root:%d" % WORKERS)
+    server.start()
+    try:
+        server.wait_ready(dbname, timeout=120)
+        common = xmlrpc.client.ServerProxy(server.url + "/xmlrpc/2/common")
+        uid = common.authenticate(dbname, "admin", "admin", {})
+        models = xmlrpc.client.ServerProxy(server.url + "/xmlrpc/2/object")
+        conn = connect(dbname)
+        uuids = []
+        for i in range(LATENCY_SAMPLES + 5):
+            (uuid,) = models.execute_kw(
+                dbname,
+                uid,
+                "admin",
+                "test.queue.job.e2e",
+                "enqueue",
+                [[{"tag": "latency%d" % i}]],
+            )
+            uuids.append(uuid)
+            _wait_done(conn, uuid)
+        with conn.cursor() as cr:
+            cr.execute(
+                "SELECT j.date_started, c.committed FROM queue_job j "
+                "JOIN queue_job_e2e_commit c ON c.uuid = j.uuid "
+                "WHERE j.uuid = ANY(%s)",
+                (uuids[5:],),  # the first ones warm the workers up
+            )
+            samples = [epoch(s) - c for s, c in cr.fetchall()]
+    finally:
+        server.stop()
+    return samples
+
+
+def _wait_done(conn, uuid, timeout=30):
+    deadline = time.time() + timeout
+    with conn.cursor() as cr:
+        while True:
+            cr.execute("SELECT state FROM queue_job WHERE uuid = %s", (uuid,))
+            if cr.fetchone()[0] == "done":
+                return
+            if time.time() > deadline:
+                raise RuntimeError("job %s not done" % uuid)
+            time.sleep(0.002)
+
+
+def _floor_consumer(dbname, ready):
+    import select
+
+    conn = psycopg2.connect(dbname=dbname)
+    conn.autocommit = True
+    cr = conn.cursor()
+    cr.execute("LISTEN queue_job")
+    ready.set()
+    handled = 0
+    while handled < LATENCY_SAMPLES:
+        if not conn.notifies:
+            select.select([conn], [], [], 5)
+        conn.poll()
+        while conn.notifies:
+            conn.notifies.pop()
+            cr.execute("BEGIN")
+            cr.execute(
+                "UPDATE queue_job SET state = 'started', date_started = "
+                "clock_timestamp() AT TIME ZONE 'UTC' WHERE id = (SELECT id FROM "
+                "queue_job WHERE state = 'pending' AND channel = 'bench_latency' "
+                "ORDER BY priority, date_created, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                " RETURNING id"
+            )
+            handled += len(cr.fetchall())
+            cr.execute("COMMIT")
+    conn.close()
+
+
+def latency_floor(dbname):
+    ready = multiprocessing.Event()
+    consumer = multiprocessing.Process(target=_floor_consumer, args=(dbname, ready))
+    consumer.start()
+    ready.wait(10)
+    conn = connect(dbname)
+    samples = []
+    with conn.cursor() as cr:
+        for _i in range(LATENCY_SAMPLES):
+            uuid = uuidlib.uuid4().hex
+            cr.execute(
+                "INSERT INTO queue_job (uuid, name, model_name, method_name, state,"
+                " priority, date_created, channel, retry, max_retries)"
+                " VALUES (%s, 'floor', 'test.queue.job.e2e', 'noop', 'pending', 10,"
+                " now() AT TIME ZONE 'UTC', 'bench_latency', 0, 5)",
+                (uuid,),
+            )
+            committed = time.time()
+            while True:
+                cr.execute(
+                    "SELECT date_started FROM queue_job WHERE uuid = %s", (uuid,)
+                )
+                started = cr.fetchone()[0]
+                if started:
+                    break
+                time.sleep(0.0005)
+            samples.append(epoch(started) - committed)
+    consumer.join(30)
+    return samples
+
+
+def percentile(values, pct):
+    values = sorted(values)
+    index = min(len(values) - 1, int(round(pct / 100.0 * (len(values) - 1))))
+    return values[index]
+
+
+def run(ctx):
+    dbname = ctx.database(["queue_job", "test_queue_job"])
+    rate, peak, once = drain_ours(dbname)
+    floor_rate = drain_floor(dbname)
+    latencies = latency_ours(dbname)
+    floor_latencies = latency_floor(dbname)
+    p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
+    f50, f95 = percentile(floor_latencies, 50), percentile(floor_latencies, 95)
+    ratio = rate / floor_rate
+    return [
+        {
+            "figure": "drain %d jobs, %d workers, root:%d" % (JOBS, WORKERS, WORKERS),
+            "unit": "jobs/s",
+            "value": rate,
+            "floor": floor_rate,
+            "ratio": ratio,
+            "target": 0.40,
+        },
+        {
+            "figure": "drain: peak concurrency (<= %d) and each job once" % WORKERS,
+            "unit": "jobs",
+            "value": peak,
+            "floor": None,
+            "ratio": None,
+            "target": "<= %d, once each" % WORKERS,
+            "ok": peak <= WORKERS and once,
+        },
+        {
+            "figure": "latency commit -> started p50",
+            "unit": "ms",
+            "value": p50 * 1000,
+            "floor": f50 * 1000,
+            "ratio": p50 / f50 if f50 > 0 else None,
+            "target": "<= 5 ms",
+            "ok": p50 <= 0.005,
+        },
+        {
+            "figure": "latency commit -> started p95",
+            "unit": "ms",
+            "value": p95 * 1000,
+            "floor": f95 * 1000,
+            "ratio": p95 / f95 if f95 > 0 else None,
+            "target": "<= 20 ms",
+            "ok": p95 <= 0.020,
+        },
+    ]
+
+
