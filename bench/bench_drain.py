@@ -9,7 +9,6 @@ The runs also check that capacity was respected and that every job ran once.
 """
 import multiprocessing
 import os
-import statistics
 import subprocess
 import time
 import uuid as uuidlib
@@ -118,7 +117,8 @@ def _floor_worker(dbname, done_counter):
         if row is None:
             break
         cr.execute(
-            "UPDATE queue_job SET state = 'started', date_started = now() WHERE id = %s",
+            "UPDATE queue_job SET state = 'started', date_started = now() "
+            "WHERE id = %s",
             row,
         )
         conn.commit()
