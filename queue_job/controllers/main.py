@@ -8,7 +8,6 @@ import odoo
 from odoo import _, http
 
 from .. import execution
-from ..delay import chain, group
 from ..jobrunner.dispatch import check_signature
 
 _logger = logging.getLogger(__name__)
@@ -159,6 +158,8 @@ class RunJobController(http.Controller):
         description="Test job",
         failure_rate=0,
     ):
+        from ..delay import chain, group
+
         model = http.request.env["queue.job"]
         batches = []
         first = None
