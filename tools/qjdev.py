@@ -240,7 +240,7 @@ class OdooServer:
             "--without-demo=all",
         ]
         if self.workers:
-            args.append("--gevent-port=%d" % free_port())
+            args.append("--longpolling-port=%d" % free_port())
         if self.db:
             args += ["-d", self.db]
             if self.db_filter:
