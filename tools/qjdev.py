@@ -85,12 +85,30 @@ def db_exists(name):
     return psql("SELECT 1 FROM pg_database WHERE datname = '%s'" % name) == "1"
 
 
-def drop_db(name):
+def _disconnect(name):
+    # client sessions only: autovacuum workers belong to the superuser and
+    # go away by themselves
     psql(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        "WHERE datname = '%s' AND pid <> pg_backend_pid()" % name
+        "WHERE datname = '%s' AND pid <> pg_backend_pid() "
+        "AND backend_type = 'client backend'" % name
     )
-    psql('DROP DATABASE IF EXISTS "%s"' % name)
+
+
+def _retry_busy(sql):
+    """Run ``sql``, retrying while the database is being accessed."""
+    for attempt in range(50):
+        try:
+            return psql(sql)
+        except RuntimeError as exc:
+            if "is being accessed by other users" not in str(exc) or attempt == 49:
+                raise
+            time.sleep(0.2)
+
+
+def drop_db(name):
+    _disconnect(name)
+    _retry_busy('DROP DATABASE IF EXISTS "%s"' % name)
     shutil.rmtree(
         os.path.join(STATE, "filestore", "filestore", name), ignore_errors=True
     )
@@ -98,11 +116,8 @@ def drop_db(name):
 
 def clone_db(template, name):
     """A new database copied from ``template`` (which must have no session)."""
-    psql(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        "WHERE datname = '%s' AND pid <> pg_backend_pid()" % template
-    )
-    psql('CREATE DATABASE "%s" TEMPLATE "%s"' % (name, template))
+    _disconnect(template)
+    _retry_busy('CREATE DATABASE "%s" TEMPLATE "%s"' % (name, template))
     src = os.path.join(STATE, "filestore", "filestore", template)
     if os.path.isdir(src):
         shutil.copytree(src, os.path.join(STATE, "filestore", "filestore", name))
