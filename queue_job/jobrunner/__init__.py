@@ -14,9 +14,9 @@ import threading
 import time
 
 from odoo.service import server
-from odoo.tools import config
+from odoo.tools import config as odoo_config
 
-from . import config as queue_config
+from .config import is_runner_enabled, load_settings
 from .runner import QueueJobRunner
 
 _logger = logging.getLogger(__name__)
@@ -26,14 +26,14 @@ START_DELAY = 0.5
 
 
 def _channels():
-    section = config.misc.get("queue_job", {})
-    return queue_config.load_settings(os.environ, section, {}).channels
+    section = odoo_config.misc.get("queue_job", {})
+    return load_settings(os.environ, section, {}).channels
 
 
 def _is_runner_enabled():
-    if config["stop_after_init"]:
+    if odoo_config["stop_after_init"]:
         return False
-    return queue_config.is_runner_enabled(_channels())
+    return is_runner_enabled(_channels())
 
 
 class QueueJobRunnerThread(threading.Thread):
@@ -84,7 +84,7 @@ class WorkerJobRunner(server.Worker):
         _logger.info(
             "WorkerJobRunner (%d) CPU time limit (%s) reached: restarting the runner",
             self.pid,
-            config["limit_time_cpu"],
+            odoo_config["limit_time_cpu"],
         )
         self._recreate = True
         self.runner.stop()
