@@ -37,6 +37,8 @@ PG_RETRY = 5
 HOSTNAME = socket.gethostname()
 
 _CLAIMED = "RETURNING id, uuid, channel"
+# how many of a channel's best pending jobs a slot tries to claim
+CLAIM_CANDIDATES = 8
 
 
 class Liveness:
@@ -159,29 +161,57 @@ def claim_next(cr, channel, sequential, key):
 
     A sequential channel only gives its head job (by priority, date, id),
     only when it is due, and nothing while the channel has a failed job.
+
+    This runs in the transaction of the job that just ended, whose snapshot
+    is as old as that job: the first candidates may have been taken by other
+    slots since, which REPEATABLE READ reports as a serialization failure.
+    Each candidate is tried in its own savepoint; raises the failure when
+    none could be had, so that the caller claims again in a new transaction.
     """
     now, values = _claim_values(key)
     if sequential:
         cr.execute(
-            _SET_STARTED + " WHERE id = ("
-            "  SELECT id FROM queue_job WHERE state = 'pending' AND channel = %s"
-            "  ORDER BY priority, date_created, id LIMIT 1 FOR UPDATE)"
-            " AND (eta IS NULL OR eta <= %s)"
-            " AND NOT EXISTS (SELECT 1 FROM queue_job"
-            "   WHERE state = 'failed' AND channel = %s) " + _CLAIMED,
-            values + (channel, now, channel),
+            "SELECT id FROM queue_job WHERE state = 'pending' AND channel = %s"
+            " ORDER BY priority, date_created, id LIMIT 1",
+            (channel,),
         )
+        candidates = [row[0] for row in cr.fetchall()]
+        extra = (
+            " AND (eta IS NULL OR eta <= %s) AND NOT EXISTS (SELECT 1 FROM"
+            " queue_job WHERE state = 'failed' AND channel = %s)"
+        )
+        extra_params = (now, channel)
     else:
         cr.execute(
-            _SET_STARTED + " WHERE id = ("
-            "  SELECT id FROM queue_job WHERE state = 'pending' AND channel = %s"
-            "  AND (eta IS NULL OR eta <= %s)"
-            "  ORDER BY priority, date_created, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-            + _CLAIMED,
-            values + (channel, now),
+            "SELECT id FROM queue_job WHERE state = 'pending' AND channel = %s"
+            " AND (eta IS NULL OR eta <= %s)"
+            " ORDER BY priority, date_created, id LIMIT %s",
+            (channel, now, CLAIM_CANDIDATES),
         )
-    row = cr.fetchone()
-    return Claim(row, now, key) if row else None
+        candidates = [row[0] for row in cr.fetchall()]
+        extra, extra_params = "", ()
+    conflict = None
+    for index, job_id in enumerate(candidates):
+        savepoint = "qj_claim_%d" % index
+        try:
+            cr.execute(
+                "SAVEPOINT " + savepoint + "; " + _SET_STARTED + " WHERE id = ("
+                " SELECT id FROM queue_job WHERE id = %s AND state = 'pending'"
+                " FOR UPDATE SKIP LOCKED)" + extra + " " + _CLAIMED,
+                values + (job_id,) + extra_params,
+            )
+        except psycopg2.OperationalError as err:
+            if err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
+                raise
+            cr.execute("ROLLBACK TO SAVEPOINT " + savepoint)
+            conflict = err
+            continue
+        row = cr.fetchone()
+        if row:
+            return Claim(row, now, key)
+    if conflict is not None:
+        raise conflict
+    return None
 
 
 def _exc_name(exc):
@@ -235,23 +265,44 @@ class SlotRunner:
         """Commit the outcome of ``claim`` with the claim of the next job."""
         cr = self.cr
         nxt = None
+        retry_after_commit = False
         if self._continue(state):
+            key = Liveness.key(self.dbname)
             try:
-                with cr.savepoint(flush=False):
-                    nxt = claim_next(
-                        cr, self.channel, self.sequential, Liveness.key(self.dbname)
-                    )
+                nxt = claim_next(cr, self.channel, self.sequential, key)
             except psycopg2.OperationalError as err:
                 if err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
                     raise
-                nxt = None
-        if nxt is None:
+                retry_after_commit = True
+        if nxt is None and not retry_after_commit:
             # the slot ends: the runner may give its capacity to another job
-            cr.execute(
-                "SELECT pg_notify(%s, %s)", (schema.NOTIFY_JOBS, claim.channel or "")
+            self._notify_end(claim)
+        cr.commit()
+        if retry_after_commit:
+            nxt = self._claim_fresh(claim)
+        return nxt
+
+    def _claim_fresh(self, claim):
+        """Claim in a new transaction, after every candidate conflicted."""
+        cr = self.cr
+        try:
+            nxt = claim_next(
+                cr, self.channel, self.sequential, Liveness.key(self.dbname)
             )
+        except psycopg2.OperationalError as err:
+            if err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
+                raise
+            cr.rollback()
+            nxt = None
+        if nxt is None:
+            self._notify_end(claim)
         cr.commit()
         return nxt
+
+    def _notify_end(self, claim):
+        self.cr.execute(
+            "SELECT pg_notify(%s, %s)", (schema.NOTIFY_JOBS, claim.channel or "")
+        )
 
     def _load(self, claim):
         job = Job.load(self.env, claim.uuid)
@@ -393,7 +444,9 @@ def run_request(
         first = None
     if first is None:
         cr.rollback()
-        _logger.warning(
+        # a slot's job may have been taken by another slot of its channel
+        _logger.log(
+            logging.DEBUG if signed else logging.WARNING,
             "was requested to run job %s, but it does not exist, "
             "or is not in state %s",
             job_uuid,

@@ -437,7 +437,8 @@ class TempCluster:
         self.pg_ctl("restart", "-m", "fast")
 
     def psql(self, sql, db="postgres", user="odoo"):
-        env = dict(os.environ, **self.env, PGUSER=user)
+        env = dict(os.environ)
+        env.update(self.env, PGUSER=user)
         proc = subprocess.run(
             ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-tA", "-d", db, "-c", sql],
             capture_output=True,
@@ -453,7 +454,8 @@ class TempCluster:
         new_name = new_name or name
         self.psql('CREATE DATABASE "%s"' % new_name)
         dump = subprocess.Popen(["pg_dump", "-Fc", "-d", name], stdout=subprocess.PIPE)
-        env = dict(os.environ, **self.env)
+        env = dict(os.environ)
+        env.update(self.env)
         subprocess.run(
             ["pg_restore", "--no-owner", "-d", new_name],
             stdin=dump.stdout,

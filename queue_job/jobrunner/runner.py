@@ -286,13 +286,8 @@ class Database:
                 " FROM c WHERE c.channel IS NOT NULL"
                 ") SELECT channel FROM c WHERE channel IS NOT NULL"
             )
-            self.channels.update(row[0] for row in cr.fetchall())
-            cr.execute(
-                "SELECT min(eta) FROM queue_job WHERE state = 'pending' "
-                "AND eta > %s",
-                (_utcnow(),),
-            )
-            self.next_eta = _epoch(cr.fetchone()[0])
+            # channels without pending jobs are forgotten until notified again
+            self.channels = {row[0] for row in cr.fetchall()}
 
     def refresh_running(self):
         """Running jobs and jobs dispatched but not started yet."""
@@ -305,9 +300,14 @@ class Database:
             )
             rows = cr.fetchall()
         seen = set()
+        now = _utcnow()
         for row in rows:
-            uuid_, channel, state = row[0], row[1], row[6]
+            uuid_, channel, eta, state = row[0], row[1], row[5], row[6]
             if uuid_ in self.inflight:
+                if state == "pending" and eta and eta > now:
+                    # it ran and was postponed (we only dispatch due jobs)
+                    del self.inflight[uuid_]
+                    continue
                 if state == "pending":
                     if mono - self.inflight[uuid_] < INFLIGHT_TIMEOUT:
                         seen.add(uuid_)  # its request is on its way
@@ -377,6 +377,12 @@ class Database:
                 failed_rows = cr.fetchall()
             else:
                 failed_rows = []
+            # the next future eta, for a timely wake-up
+            cr.execute(
+                "SELECT min(eta) FROM queue_job WHERE state = 'pending' AND eta > %s",
+                (now,),
+            )
+            self.next_eta = _epoch(cr.fetchone()[0])
         self._apply_failed(failed_rows)
         fetched = {name: set() for name in sizes}
         for row in rows:
@@ -395,9 +401,6 @@ class Database:
             if channel in fetched and uuid_ not in fetched[channel]:
                 del self.queued[uuid_]
                 self.manager.remove_job(uuid_)
-        for name, uuids in fetched.items():
-            if not uuids and name not in sequential:
-                self.channels.discard(name)
 
     def _apply_failed(self, rows):
         seen = set()
@@ -452,7 +455,8 @@ class Database:
     def schedule(self, now, limit):
         """Refresh what changed, then dispatch what may run; returns the count."""
         self.changed = False
-        self.refresh_running()
+        if limit == 0:
+            return 0
         self.refresh_windows()
         count = 0
         for job in self.manager.get_jobs_to_run(now, limit=limit):
@@ -737,23 +741,9 @@ class QueueJobRunner:
         if now >= self.next_db_list:
             self.refresh_databases()
         self._handle_dispatch_errors()
-        free = None
-        if self.root_capacity:
-            running = sum(
-                len(db.running) for db in self.databases.values() if db.leads()
-            )
-            free = max(self.root_capacity - running, 0)
         for name, db in list(self.databases.items()):
             try:
-                self.tick_database(db, now, free)
-                if free is not None:
-                    free = max(
-                        self.root_capacity
-                        - sum(
-                            len(d.running) for d in self.databases.values() if d.leads()
-                        ),
-                        0,
-                    )
+                self.tick_database(db, now)
             except psycopg2.Error as exc:
                 self.database_error(name, db, exc)
         wake = min(
@@ -763,7 +753,15 @@ class QueueJobRunner:
             wake = now
         self.wait(min(wake - time.time(), SELECT_TIMEOUT))
 
-    def tick_database(self, db, now, free):
+    def free_capacity(self):
+        """Room left under root's capacity, across the databases we lead
+        (None: unlimited)."""
+        if not self.root_capacity:
+            return None
+        running = sum(len(db.running) for db in self.databases.values() if db.leads())
+        return max(self.root_capacity - running, 0)
+
+    def tick_database(self, db, now):
         db.poll()
         if now >= db.next_lease:
             db.renew_lease(now)
@@ -780,7 +778,6 @@ class QueueJobRunner:
             db.changed = True
         if db.next_eta and now >= db.next_eta:
             db.next_eta = None
-            db.next_discovery = 0.0
             db.changed = True
         wake = db.manager.get_wakeup_time()
         if wake and now >= wake:
@@ -790,9 +787,11 @@ class QueueJobRunner:
             and min(db.inflight.values()) + INFLIGHT_TIMEOUT <= time.monotonic()
         ):
             db.changed = True
-        if db.changed and free != 0:
-            db.schedule(now, free)
-        elif not db.changed:
+        if db.changed:
+            # what runs is read first: finished jobs free their capacity
+            db.refresh_running()
+            db.schedule(now, self.free_capacity())
+        else:
             db.keepalive()
 
     def database_error(self, name, db, exc):
