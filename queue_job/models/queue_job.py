@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from psycopg2 import errors as pg_errors
 
-from odoo import _, api, exceptions, fields, models, tools
+from odoo import _, api, exceptions, fields, models
 from odoo.osv import expression
 from odoo.tools import config, html_escape
 
@@ -536,11 +536,17 @@ class QueueJob(models.Model):
             )
         return existing
 
-    @tools.ormcache()
+    # replaced at every clear_caches() of the registry, which the test
+    # framework does after rolling a test back (see _enqueue_buffer)
+    _enqueue_generation_marker = None
+
+    @classmethod
+    def clear_caches(cls):
+        cls._enqueue_generation_marker = object()
+        return super().clear_caches()
+
     def _enqueue_generation(self):
-        # a new object each time the ormcache is cleared, which the test
-        # framework does after rolling a test back
-        return object()
+        return type(self)._enqueue_generation_marker
 
     def _enqueue_token_alive(self, token):
         self.env.cr.execute(
@@ -561,8 +567,8 @@ class QueueJob(models.Model):
         Rows of a transaction rolled back to a savepoint (as the test
         framework does) must not survive: the buffer holds a token set as a
         transaction-local setting, which a rollback undoes. It is checked
-        when the ormcache generation changed (cheap test, cleared with the
-        rollback by the test framework).
+        when the registry caches were cleared since the last look (cheap
+        test: the test framework clears them after each rollback).
         """
         cr = self.env.cr
         buffer = cr.precommit.data.get(ENQUEUE_BUFFER_KEY)
