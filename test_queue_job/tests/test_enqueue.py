@@ -6,7 +6,7 @@ import uuid
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import SUPERUSER_ID, api
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.job import Job
@@ -271,3 +271,18 @@ class TestIdentityKeyConcurrency(JobCommonCase):
                 "SELECT count(*) FROM queue_job WHERE identity_key = %s", (self.key,)
             )
             self.assertEqual(cr2.fetchone()[0], 1)
+
+
+@tagged("post_install", "-at_install")
+class TestEnqueueHttpCase(HttpCase):
+    """In an HttpCase, requests reach the test's transaction through their
+    own cursor objects: new jobs are written at once, not buffered."""
+
+    def test_new_job_visible_to_requests(self):
+        job_ = Job(self.env["test.queue.job"].testing_method)
+        job_.store()
+        with self.registry.cursor() as request_cr:
+            request_cr.execute(
+                "SELECT state FROM queue_job WHERE uuid = %s", (job_.uuid,)
+            )
+            self.assertEqual(request_cr.fetchall(), [("pending",)])
