@@ -19,7 +19,7 @@ TEST_GRAPH_MAX_PER_GROUP = 5
 _secrets = {}  # dbname -> dispatch secret, read once per process
 
 
-def _dispatch_secret(cr, dbname, refresh=False):
+def dispatch_secret(cr, dbname, refresh=False):
     if refresh or dbname not in _secrets:
         cr.execute(
             "SELECT value FROM ir_config_parameter WHERE key = %s",
@@ -51,10 +51,10 @@ class RunJobController(http.Controller):
         }
         signed = False
         if token:
-            signed = check_signature(_dispatch_secret(cr, db), params, token)
+            signed = check_signature(dispatch_secret(cr, db), params, token)
             if not signed:
                 signed = check_signature(
-                    _dispatch_secret(cr, db, refresh=True), params, token
+                    dispatch_secret(cr, db, refresh=True), params, token
                 )
             if not signed:
                 _logger.warning("runjob for job %s with an invalid token", job_uuid)

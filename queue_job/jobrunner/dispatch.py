@@ -81,8 +81,18 @@ class Dispatcher:
 
     def submit(self, params, context=None):
         """Send a runjob request with ``params``; ``context`` comes back to
-        ``on_error`` when it cannot be delivered."""
-        self._queue.put((params, context))
+        ``on_error`` when it cannot be delivered.
+
+        Over plain HTTP the request is sent at once from the caller's thread
+        (a loopback connect and send take microseconds), and a pool thread
+        reads the answer; HTTPS requests are wholly left to the pool.
+        """
+        conn = None
+        if self.scheme == "http":
+            conn = self._connection()
+            if not self._request(conn, params, context):
+                return
+        self._queue.put((params, context, conn))
 
     def close(self):
         for _thread in self._threads:
@@ -102,14 +112,18 @@ class Dispatcher:
             item = self._queue.get()
             if item is None:
                 return
-            params, context = item
-            self._send(params, context)
+            params, context, conn = item
+            if conn is None:
+                conn = self._connection()
+                if not self._request(conn, params, context):
+                    continue
+            self._answer(conn, params, context)
 
-    def _send(self, params, context):
-        conn = self._connection()
+    def _request(self, conn, params, context):
         path = "/queue_job/runjob?" + urlencode(params)
         try:
             conn.request("GET", path, headers=self._headers)
+            return True
         except OSError as exc:
             conn.close()
             _logger.warning(
@@ -123,7 +137,9 @@ class Dispatcher:
             )
             if self.on_error:
                 self.on_error(params, context)
-            return
+            return False
+
+    def _answer(self, conn, params, context):
         try:
             response = conn.getresponse()
             if response.status >= 400 and response.status != 500:

@@ -22,7 +22,7 @@ import psycopg2.extensions
 
 from .. import schema
 from . import config as qj_config
-from .channels import ChannelManager
+from .channels import WINDOW_MAX, ChannelManager
 from .dispatch import Dispatcher, sign
 
 _logger = logging.getLogger(__name__)
@@ -42,6 +42,33 @@ ENQUEUED_TIMEOUT = 5
 DEFAULT_SLOT_BUDGET_MS = 1000
 
 _JOB_COLUMNS = "uuid, channel, id, date_created, priority, eta, state"
+
+# what a scheduling pass reads, in one round trip: running jobs (and those
+# dispatched, whatever their state), the best due pending jobs of each
+# channel (the head job whatever its eta for sequential channels), one failed
+# job per sequential channel (it blocks the channel), and the next eta
+_READ_STATE = """
+PREPARE queue_job_read_state (varchar[], varchar[], int[], bool[], varchar[],
+                              timestamp) AS
+SELECT 'r', uuid, channel, id, date_created, priority, eta, state FROM queue_job
+ WHERE state IN ('enqueued', 'started') OR uuid = ANY($1)
+UNION ALL
+SELECT 'w', j.uuid, j.channel, j.id, j.date_created, j.priority, j.eta, j.state
+  FROM unnest($2, $3, $4) AS c(name, size, seq)
+ CROSS JOIN LATERAL (
+     SELECT * FROM queue_job q
+      WHERE q.state = 'pending' AND q.channel = c.name
+        AND (c.seq OR q.eta IS NULL OR q.eta <= $6)
+      ORDER BY q.priority, q.date_created, q.id LIMIT c.size) j
+UNION ALL
+(SELECT DISTINCT ON (channel) 'f', uuid, channel, id, date_created, priority, eta,
+        state
+   FROM queue_job WHERE state = 'failed' AND channel = ANY($5)
+  ORDER BY channel, id)
+UNION ALL
+SELECT 'e', NULL, NULL, NULL, NULL, NULL, min(eta), NULL FROM queue_job
+ WHERE state = 'pending' AND eta > $6
+"""
 
 # started jobs whose worker's liveness lock is gone: back to pending with one
 # more try, or failed once their tries are exhausted
@@ -117,6 +144,7 @@ class Database:
         self.failed = {}  # uuid -> channel string, blocking sequential channels
         self.inflight = {}  # uuid -> monotonic time of dispatch
         self.overrides_supported = None
+        self.windows_full = False
 
     # connection ------------------------------------------------------------
 
@@ -128,6 +156,8 @@ class Database:
             cr.execute(
                 "LISTEN %s; LISTEN %s" % (schema.NOTIFY_JOBS, schema.NOTIFY_CONFIG)
             )
+            # planned once per connection: it runs on every scheduling pass
+            cr.execute(_READ_STATE)
             cr.execute(
                 "SELECT value FROM ir_config_parameter WHERE key = %s",
                 ("queue_job.dispatch_secret",),
@@ -289,18 +319,78 @@ class Database:
             # channels without pending jobs are forgotten until notified again
             self.channels = {row[0] for row in cr.fetchall()}
 
-    def refresh_running(self):
-        """Running jobs and jobs dispatched but not started yet."""
-        mono = time.monotonic()
+    def window_sizes(self):
+        """How many pending jobs to read per channel string.
+
+        As many as the channel and its parents could run at once (at most
+        WINDOW_MAX), whatever runs now: the running jobs are read in the
+        same query, so the free capacity is not known yet. One for
+        sequential and throttled channels, none for paused ones.
+        """
+        sizes, sequential = {}, set()
+        for name in self.channels:
+            channel = self.manager.get_channel_by_name(
+                name or "root", autocreate=True, parent_fallback=True
+            )
+            if channel.sequential:
+                sequential.add(name)
+            size = WINDOW_MAX
+            node = channel
+            while node is not None:
+                if node.paused:
+                    size = 0
+                    break
+                if node.capacity:
+                    size = min(size, node.capacity)
+                if node.sequential or node.throttle:
+                    size = min(size, 1)
+                node = node.parent
+            if size:
+                # dispatched jobs are still pending in the database
+                sizes[name] = size + sum(
+                    1 for u in self.inflight if self.running.get(u) == name
+                )
+        return sizes, sequential
+
+    def refresh(self):
+        """Read running jobs, pending windows, blocking failures and the next
+        eta in one round trip, and hand them to the channel manager."""
+        sizes, sequential = self.window_sizes()
+        names = list(sizes)
+        now = _utcnow()
         with self.cursor() as cr:
             cr.execute(
-                "SELECT " + _JOB_COLUMNS + " FROM queue_job "
-                "WHERE state IN ('enqueued', 'started') OR uuid = ANY(%s)",
-                (list(self.inflight),),
+                "EXECUTE queue_job_read_state (%s, %s, %s, %s, %s, %s)",
+                (
+                    list(self.inflight),
+                    names,
+                    [sizes[n] for n in names],
+                    [n in sequential for n in names],
+                    list(sequential),
+                    now,
+                ),
             )
             rows = cr.fetchall()
+        parts = {"r": [], "w": [], "f": []}
+        self.next_eta = None
+        for row in rows:
+            if row[0] == "e":
+                self.next_eta = _epoch(row[6])
+            else:
+                parts[row[0]].append(row[1:])
+        self._apply_running(parts["r"], now)
+        self._apply_failed(parts["f"])
+        self._apply_windows(parts["w"], sizes, now)
+        # a full window may hide more jobs that can run
+        counts = {}
+        for row in parts["w"]:
+            counts[row[1]] = counts.get(row[1], 0) + 1
+        self.windows_full = any(counts.get(n, 0) >= sizes[n] for n in names)
+
+    def _apply_running(self, rows, now):
+        """Running jobs and jobs dispatched but not started yet."""
+        mono = time.monotonic()
         seen = set()
-        now = _utcnow()
         for row in rows:
             uuid_, channel, eta, state = row[0], row[1], row[5], row[6]
             if uuid_ in self.inflight:
@@ -314,7 +404,7 @@ class Database:
                         continue
                     _logger.debug("job %s dispatched but not started: again", uuid_)
                     del self.inflight[uuid_]
-                    continue  # a window will bring it back as pending
+                    continue  # its window brings it back as pending
                 del self.inflight[uuid_]
                 if state not in ("enqueued", "started"):
                     continue  # already finished
@@ -331,59 +421,7 @@ class Database:
             if uuid_ not in seen:
                 del self.inflight[uuid_]
 
-    def refresh_windows(self):
-        """The best due pending jobs of each channel that has room."""
-        sizes = {}
-        sequential = set()
-        for name in self.channels:
-            channel = self.manager.get_channel_by_name(
-                name or "root", autocreate=True, parent_fallback=True
-            )
-            size = self.manager.window_size(channel.fullname)
-            if channel.sequential:
-                sequential.add(name)
-            if size > 0:
-                # dispatched jobs are still pending in the database
-                sizes[name] = size + sum(
-                    1 for u in self.inflight if self.running.get(u) == name
-                )
-        now = _utcnow()
-        rows = []
-        with self.cursor() as cr:
-            if sizes:
-                names = list(sizes)
-                cr.execute(
-                    "SELECT j.uuid, j.channel, j.id, j.date_created, j.priority,"
-                    " j.eta, j.state FROM unnest(%s::varchar[], %s::int[], %s::bool[])"
-                    " AS c(name, size, seq) CROSS JOIN LATERAL ("
-                    "  SELECT * FROM queue_job q WHERE q.state = 'pending'"
-                    "  AND q.channel = c.name"
-                    "  AND (c.seq OR q.eta IS NULL OR q.eta <= %s)"
-                    "  ORDER BY q.priority, q.date_created, q.id LIMIT c.size) j",
-                    (
-                        names,
-                        [sizes[n] for n in names],
-                        [n in sequential for n in names],
-                        now,
-                    ),
-                )
-                rows = cr.fetchall()
-            if sequential:
-                cr.execute(
-                    "SELECT DISTINCT ON (channel) " + _JOB_COLUMNS + " FROM queue_job "
-                    "WHERE state = 'failed' AND channel = ANY(%s) ORDER BY channel, id",
-                    (list(sequential),),
-                )
-                failed_rows = cr.fetchall()
-            else:
-                failed_rows = []
-            # the next future eta, for a timely wake-up
-            cr.execute(
-                "SELECT min(eta) FROM queue_job WHERE state = 'pending' AND eta > %s",
-                (now,),
-            )
-            self.next_eta = _epoch(cr.fetchone()[0])
-        self._apply_failed(failed_rows)
+    def _apply_windows(self, rows, sizes, now):
         fetched = {name: set() for name in sizes}
         for row in rows:
             uuid_, channel = row[0], row[1]
@@ -398,7 +436,7 @@ class Database:
             self._notify(row)  # new, or its priority or eta may have changed
             self.queued[uuid_] = channel
         for uuid_, channel in list(self.queued.items()):
-            if channel in fetched and uuid_ not in fetched[channel]:
+            if channel not in fetched or uuid_ not in fetched[channel]:
                 del self.queued[uuid_]
                 self.manager.remove_job(uuid_)
 
@@ -455,15 +493,16 @@ class Database:
     def schedule(self, now, limit):
         """Refresh what changed, then dispatch what may run; returns the count."""
         self.changed = False
-        if limit == 0:
-            return 0
-        self.refresh_windows()
+        self.refresh()
+        if limit is not None:
+            # root's capacity is shared with the other databases we lead
+            limit = max(limit - len(self.running), 0)
         count = 0
         for job in self.manager.get_jobs_to_run(now, limit=limit):
             self.dispatch(job)
             count += 1
         # more may fit once the windows are read again
-        self.changed = count > 0
+        self.changed = count > 0 and self.windows_full
         return count
 
     def dispatch(self, job):
@@ -753,12 +792,16 @@ class QueueJobRunner:
             wake = now
         self.wait(min(wake - time.time(), SELECT_TIMEOUT))
 
-    def free_capacity(self):
-        """Room left under root's capacity, across the databases we lead
-        (None: unlimited)."""
+    def free_capacity(self, exclude=None):
+        """Room left under root's capacity for database ``exclude``, given
+        what runs in the other databases we lead (None: unlimited)."""
         if not self.root_capacity:
             return None
-        running = sum(len(db.running) for db in self.databases.values() if db.leads())
+        running = sum(
+            len(db.running)
+            for db in self.databases.values()
+            if db.leads() and db is not exclude
+        )
         return max(self.root_capacity - running, 0)
 
     def tick_database(self, db, now):
@@ -788,9 +831,7 @@ class QueueJobRunner:
         ):
             db.changed = True
         if db.changed:
-            # what runs is read first: finished jobs free their capacity
-            db.refresh_running()
-            db.schedule(now, self.free_capacity())
+            db.schedule(now, self.free_capacity(exclude=db))
         else:
             db.keepalive()
 
