@@ -163,55 +163,66 @@ def claim_next(cr, channel, sequential, key):
     only when it is due, and nothing while the channel has a failed job.
 
     This runs in the transaction of the job that just ended, whose snapshot
-    is as old as that job: the first candidates may have been taken by other
-    slots since, which REPEATABLE READ reports as a serialization failure.
-    Each candidate is tried in its own savepoint; raises the failure when
-    none could be had, so that the caller claims again in a new transaction.
+    is as old as that job: the best jobs may have been taken by other slots
+    since, which REPEATABLE READ reports as a serialization failure. Then the
+    next candidates are tried one by one, each in its own savepoint; when
+    none can be had the failure is raised, for the caller to claim again in
+    a new transaction.
     """
     now, values = _claim_values(key)
     if sequential:
-        cr.execute(
-            "SELECT id FROM queue_job WHERE state = 'pending' AND channel = %s"
-            " ORDER BY priority, date_created, id LIMIT 1",
-            (channel,),
+        where = (
+            " WHERE id = (SELECT id FROM queue_job WHERE state = 'pending'"
+            " AND channel = %s ORDER BY priority, date_created, id LIMIT 1"
+            " FOR UPDATE) AND (eta IS NULL OR eta <= %s) AND NOT EXISTS"
+            " (SELECT 1 FROM queue_job WHERE state = 'failed' AND channel = %s)"
         )
-        candidates = [row[0] for row in cr.fetchall()]
-        extra = (
-            " AND (eta IS NULL OR eta <= %s) AND NOT EXISTS (SELECT 1 FROM"
-            " queue_job WHERE state = 'failed' AND channel = %s)"
-        )
-        extra_params = (now, channel)
+        params = values + (channel, now, channel)
     else:
-        cr.execute(
-            "SELECT id FROM queue_job WHERE state = 'pending' AND channel = %s"
-            " AND (eta IS NULL OR eta <= %s)"
-            " ORDER BY priority, date_created, id LIMIT %s",
-            (channel, now, CLAIM_CANDIDATES),
+        where = (
+            " WHERE id = (SELECT id FROM queue_job WHERE state = 'pending'"
+            " AND channel = %s AND (eta IS NULL OR eta <= %s)"
+            " ORDER BY priority, date_created, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
         )
-        candidates = [row[0] for row in cr.fetchall()]
-        extra, extra_params = "", ()
-    conflict = None
-    for index, job_id in enumerate(candidates):
-        savepoint = "qj_claim_%d" % index
+        params = values + (channel, now)
+    try:
+        cr.execute(
+            "SAVEPOINT qj_claim; " + _SET_STARTED + where + " " + _CLAIMED, params
+        )
+    except psycopg2.OperationalError as err:
+        if sequential or err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
+            raise
+        cr.execute("ROLLBACK TO SAVEPOINT qj_claim")
+        return _claim_candidates(cr, channel, now, values, key, err)
+    row = cr.fetchone()
+    return Claim(row, now, key) if row else None
+
+
+def _claim_candidates(cr, channel, now, values, key, conflict):
+    cr.execute(
+        "SELECT id FROM queue_job WHERE state = 'pending' AND channel = %s"
+        " AND (eta IS NULL OR eta <= %s)"
+        " ORDER BY priority, date_created, id LIMIT %s",
+        (channel, now, CLAIM_CANDIDATES),
+    )
+    for (job_id,) in cr.fetchall():
         try:
             cr.execute(
-                "SAVEPOINT " + savepoint + "; " + _SET_STARTED + " WHERE id = ("
+                "SAVEPOINT qj_claim; " + _SET_STARTED + " WHERE id = ("
                 " SELECT id FROM queue_job WHERE id = %s AND state = 'pending'"
-                " FOR UPDATE SKIP LOCKED)" + extra + " " + _CLAIMED,
-                values + (job_id,) + extra_params,
+                " FOR UPDATE SKIP LOCKED) " + _CLAIMED,
+                values + (job_id,),
             )
         except psycopg2.OperationalError as err:
             if err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
                 raise
-            cr.execute("ROLLBACK TO SAVEPOINT " + savepoint)
+            cr.execute("ROLLBACK TO SAVEPOINT qj_claim")
             conflict = err
             continue
         row = cr.fetchone()
         if row:
             return Claim(row, now, key)
-    if conflict is not None:
-        raise conflict
-    return None
+    raise conflict
 
 
 def _exc_name(exc):

@@ -583,6 +583,7 @@ class QueueJobRunner:
         )
         self.databases = {}
         self.ignored = {}  # name -> monotonic time to look at it again
+        self.lost = set()  # names whose connection broke
         self.next_db_list = 0.0
         self._stop = False
         self._stop_pipe = os.pipe()
@@ -722,6 +723,10 @@ class QueueJobRunner:
             if name not in names:
                 _logger.info("db %s is gone: no longer served", name)
                 self.databases.pop(name).close()
+        for name in list(self.lost):
+            if name not in names:
+                _logger.info("db %s was dropped: no longer served", name)
+                self.lost.discard(name)
         for name in names:
             if name in self.databases or self.ignored.get(name, 0) > mono:
                 continue
@@ -742,6 +747,7 @@ class QueueJobRunner:
                 db.close()
                 continue
             self.databases[name] = db
+            self.lost.discard(name)
             _logger.info("queue job runner ready for db %s", name)
 
     def close_databases(self):
@@ -836,18 +842,13 @@ class QueueJobRunner:
             db.keepalive()
 
     def database_error(self, name, db, exc):
+        """Let a database go when its connection breaks: the next listing,
+        in a second, says whether it was dropped or is to be reconnected."""
         db.close()
         self.databases.pop(name, None)
-        try:
-            gone = name not in self.list_databases()
-        except psycopg2.Error:
-            gone = False
-        if gone:
-            _logger.info("db %s was dropped: no longer served", name)
-        else:
-            _logger.warning("lost db %s (%s): reconnecting", name, str(exc).strip())
-            # connect again at the next listing, soon
-            self.next_db_list = min(self.next_db_list, time.time() + 1)
+        self.lost.add(name)
+        _logger.warning("lost db %s (%s)", name, str(exc).strip())
+        self.next_db_list = min(self.next_db_list, time.time() + 1)
 
     def run(self):
         _logger.info("starting")

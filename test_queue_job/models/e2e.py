@@ -6,6 +6,7 @@ writes when it started and ended, and in which process, to a plain table,
 so that tests can check capacities, order, latency and counts of executions.
 """
 import os
+import signal
 import time
 
 from odoo import api, models
@@ -77,7 +78,7 @@ class QueueJobE2E(models.AbstractModel):
         return uuids
 
     @api.model
-    def trace(self, tag, sleep=0, fail=False, retries=0, retry_seconds=None):
+    def trace(self, tag, sleep=0, fail=False, retries=0, retry_seconds=None, die=False):
         """The job: records its attempt at once (committed on its own, so
         that even a killed run is counted) and, in its own transaction, its
         successful run."""
@@ -94,6 +95,9 @@ class QueueJobE2E(models.AbstractModel):
             raise RetryableJobError(
                 "retry %s of %s" % (retry, tag), seconds=retry_seconds
             )
+        if die:
+            # a job that takes its worker down with it (out of memory, ...)
+            os.kill(os.getpid(), signal.SIGKILL)
         if sleep:
             time.sleep(sleep)
         if fail:
