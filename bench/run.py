@@ -34,8 +34,10 @@ class Context:
         """A fresh database with ``modules`` installed (dropped at the end)."""
         log = os.path.join(qjdev.STATE, "logs", "bench-install.log")
         os.makedirs(os.path.dirname(log), exist_ok=True)
-        name = qjdev.new_db("qjbench", modules, log_path=log)
-        self._databases.append(name)
+        name = qjdev.unique_name("qjbench")
+        self._databases.append(name)  # dropped at the end, even half made
+        qjdev.clone_db(qjdev.base_template(), name)
+        qjdev.install_db(name, modules, log_path=log, demo=True)
         return name
 
     def registry(self, db):
