@@ -2,6 +2,6 @@
 # `make bench`: prepare the environment, then run bench/bench_*.py (bench/run.py).
 . "$(dirname "$0")/lib.sh"
 "$QJ_ROOT/tools/bootstrap.sh"
-eval "$("$QJ_ROOT/tools/pg.sh" ensure)"
+use_pg
 mkdir -p "$QJ_STATE"
 exec "$(venv_python)" "$QJ_ROOT/bench/run.py" "$@"

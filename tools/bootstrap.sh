@@ -9,21 +9,30 @@ ODOO_TARBALL_URL="${ODOO_TARBALL_URL:-https://github.com/odoo/odoo/archive/refs/
 ensure_odoo_src() {
     if [ -f "$ODOO_SRC/odoo/release.py" ]; then
         grep -q "version_info = (15, 0" "$ODOO_SRC/odoo/release.py" \
-            || die "ODOO_SRC=$ODOO_SRC is not Odoo 15.0 (see its odoo/release.py)"
+            || die "ODOO_SRC=$ODOO_SRC is not Odoo 15.0 (see its odoo/release.py): point ODOO_SRC at an Odoo 15.0 checkout"
         return
+    fi
+    # never download into a directory that holds something else
+    if [ -n "$(ls -A "$ODOO_SRC" 2>/dev/null)" ]; then
+        die "ODOO_SRC=$ODOO_SRC is not an Odoo source tree (no odoo/release.py): point ODOO_SRC at the directory holding odoo-bin"
     fi
     info "Odoo 15.0 source not found at $ODOO_SRC; trying to download it"
     local tmp
-    tmp="$(mktemp -d)"
-    if curl -fsSL --connect-timeout 10 --max-time 900 "$ODOO_TARBALL_URL" -o "$tmp/odoo.tar.gz" 2>/dev/null; then
-        mkdir -p "$ODOO_SRC"
-        tar -xzf "$tmp/odoo.tar.gz" -C "$ODOO_SRC" --strip-components=1
+    # next to ODOO_SRC, so that putting it in place is a rename
+    mkdir -p "$(dirname "$ODOO_SRC")"
+    tmp="$(mktemp -d "$(dirname "$ODOO_SRC")/.odoo-download.XXXXXX")"
+    if curl -fsSL --connect-timeout 10 --max-time 900 "$ODOO_TARBALL_URL" -o "$tmp/odoo.tar.gz" 2>/dev/null \
+        && mkdir "$tmp/src" && tar -xzf "$tmp/odoo.tar.gz" -C "$tmp/src" --strip-components=1 2>/dev/null \
+        && [ -f "$tmp/src/odoo/release.py" ]; then
+        # moved in place only when complete, so a broken download leaves nothing
+        rmdir "$ODOO_SRC" 2>/dev/null || true
+        mv "$tmp/src" "$ODOO_SRC"
         rm -rf "$tmp"
         info "Odoo 15.0 source placed in $ODOO_SRC"
         return
     fi
     rm -rf "$tmp"
-    die "Odoo 15.0 source missing: put an Odoo 15.0 checkout (the directory holding odoo-bin) at $ODOO_SRC, or set ODOO_SRC to one (see DEVELOPERS.md)"
+    die "Odoo 15.0 source missing and its download failed: put an Odoo 15.0 checkout (the directory holding odoo-bin) at $ODOO_SRC, or set ODOO_SRC to one (see DEVELOPERS.md)"
 }
 
 ensure_venv() {
@@ -31,13 +40,16 @@ ensure_venv() {
     req="$QJ_ROOT/tools/requirements-odoo15-py310.txt"
     stamp="$QJ_VENV/.requirements.sha256"
     want="$(sha256sum "$req" | cut -d' ' -f1)"
-    if [ -x "$QJ_VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    # a venv whose Python no longer runs (its base Python removed) is rebuilt
+    if "$QJ_VENV/bin/python" -c '' 2>/dev/null && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
         return
     fi
     python="$(find_python)"
     info "building the Python 3.10 virtualenv in $QJ_VENV"
     mkdir -p "$(dirname "$QJ_VENV")"
-    [ -x "$QJ_VENV/bin/python" ] || "$python" -m venv "$QJ_VENV"
+    if ! "$QJ_VENV/bin/python" -c '' 2>/dev/null; then
+        "$python" -m venv --clear "$QJ_VENV" || die "creating the virtualenv $QJ_VENV failed (Debian: apt-get install python3.10-venv, or use pyenv)"
+    fi
     # pip's notes about unused local indexes are noise here
     "$QJ_VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$req" 2>&1 \
         | { grep -v -e "is ignored: it is neither a file nor a directory" -e "DEPRECATION: " || true; }

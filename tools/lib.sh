@@ -17,10 +17,16 @@ fi
 ODOO_SRC="${ODOO_SRC:-$QJ_CACHE/odoo-15.0}"
 QJ_VENV="${QJ_VENV:-$QJ_CACHE/venv-py310}"
 QJ_PGDATA="${QJ_PGDATA:-$QJ_CACHE/pgdata}"
-QJ_PGRUN="${QJ_PGRUN:-$QJ_CACHE/pgrun}"
+# the socket directory, lock and logs sit next to the data directory, so that
+# a cluster elsewhere (QJ_PGDATA) never touches the default one
+QJ_PGRUN="${QJ_PGRUN:-$(dirname "$QJ_PGDATA")/pgrun}"
 QJ_PGPORT_PRIVATE="${QJ_PGPORT_PRIVATE:-54329}"
 QJ_STATE="${QJ_STATE:-$QJ_CACHE/state}"
-export QJ_ROOT QJ_CACHE ODOO_SRC QJ_VENV QJ_PGDATA QJ_PGRUN QJ_STATE
+# Odoo's --data-dir (filestores) goes with the cluster's databases, not with
+# QJ_STATE: a throw-away QJ_STATE still shares the cluster's templates, and
+# another cluster's databases of the same name never share a filestore
+QJ_DATA_DIR="${QJ_DATA_DIR:-$(dirname "$QJ_PGDATA")/state/filestore}"
+export QJ_ROOT QJ_CACHE ODOO_SRC QJ_VENV QJ_PGDATA QJ_PGRUN QJ_STATE QJ_DATA_DIR
 
 die() {
     echo "error: $*" >&2
@@ -37,7 +43,7 @@ find_python() {
     local candidate
     if [ -n "${PYTHON:-}" ]; then
         "$PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null \
-            || die "PYTHON=$PYTHON is not a working Python 3.10"
+            || die "PYTHON=$PYTHON is not a working Python 3.10: point PYTHON at a python3.10, or unset it to search PATH and pyenv"
         echo "$PYTHON"
         return
     fi
@@ -55,7 +61,8 @@ find_python() {
 find_pg_bindir() {
     local dir
     if [ -n "${PG_BINDIR:-}" ]; then
-        [ -x "$PG_BINDIR/pg_ctl" ] || die "PG_BINDIR=$PG_BINDIR has no pg_ctl"
+        [ -x "$PG_BINDIR/pg_ctl" ] && [ -x "$PG_BINDIR/initdb" ] \
+            || die "PostgreSQL server binaries not found: PG_BINDIR=$PG_BINDIR has no pg_ctl/initdb; install PostgreSQL's server package or fix PG_BINDIR"
         echo "$PG_BINDIR"
         return
     fi
@@ -79,4 +86,12 @@ venv_python() {
 port_in_use() {
     # true when something accepts connections on 127.0.0.1:$1
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Export the PG* variables of the server to use (tools/pg.sh ensure). Not a
+# bare eval "$(...)": that would go on with no server when pg.sh fails.
+use_pg() {
+    local pg_env
+    pg_env="$("$QJ_ROOT/tools/pg.sh" ensure)" || exit 1
+    eval "$pg_env"
 }
