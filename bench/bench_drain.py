@@ -45,7 +45,7 @@ def enqueue_noops(dbname, count):
         qjdev.odoo_cmd(
             "shell",
             "--addons-path=%s" % qjdev.addons_path(),
-            "--data-dir=%s" % os.path.join(qjdev.STATE, "filestore"),
+            "--data-dir=%s" % qjdev.DATA_DIR,
             "-d",
             dbname,
             "--no-http",

@@ -49,7 +49,7 @@ class Context:
             odoo.tools.config.parse_config(
                 [
                     "--addons-path=%s" % qjdev.addons_path(),
-                    "--data-dir=%s" % os.path.join(qjdev.STATE, "filestore"),
+                    "--data-dir=%s" % qjdev.DATA_DIR,
                     "--log-level=warn",
                     *qjdev.db_options(),
                 ]

@@ -20,6 +20,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.environ.get("QJ_CACHE", "/var/cache/queue_job")
 ODOO_SRC = os.environ.get("ODOO_SRC", os.path.join(CACHE, "odoo-15.0"))
 STATE = os.environ.get("QJ_STATE", os.path.join(CACHE, "state"))
+# Odoo's --data-dir (filestores): it goes with the cluster (tools/lib.sh)
+DATA_DIR = os.environ.get("QJ_DATA_DIR", os.path.join(CACHE, "state", "filestore"))
 PYTHON = os.environ.get(
     "QJ_PYTHON", os.path.join(os.environ.get("QJ_VENV", ""), "bin", "python")
 )
@@ -109,18 +111,28 @@ def _retry_busy(sql):
 def drop_db(name):
     _disconnect(name)
     _retry_busy('DROP DATABASE IF EXISTS "%s"' % name)
-    shutil.rmtree(
-        os.path.join(STATE, "filestore", "filestore", name), ignore_errors=True
-    )
+    shutil.rmtree(os.path.join(DATA_DIR, "filestore", name), ignore_errors=True)
 
 
 def clone_db(template, name):
     """A new database copied from ``template`` (which must have no session)."""
     _disconnect(template)
     _retry_busy('CREATE DATABASE "%s" TEMPLATE "%s"' % (name, template))
-    src = os.path.join(STATE, "filestore", "filestore", template)
+    src = os.path.join(DATA_DIR, "filestore", template)
     if os.path.isdir(src):
-        shutil.copytree(src, os.path.join(STATE, "filestore", "filestore", name))
+        dst = os.path.join(DATA_DIR, "filestore", name)
+        shutil.rmtree(dst, ignore_errors=True)  # left by a database dropped by hand
+        shutil.copytree(src, dst)
+
+
+def rename_db(name, new_name):
+    """Rename a database (which must have no session) with its filestore."""
+    psql('ALTER DATABASE "%s" RENAME TO "%s"' % (name, new_name))
+    store = os.path.join(DATA_DIR, "filestore")
+    if os.path.isdir(os.path.join(store, name)):
+        # a filestore already under the new name belongs to no database
+        shutil.rmtree(os.path.join(store, new_name), ignore_errors=True)
+        os.rename(os.path.join(store, name), os.path.join(store, new_name))
 
 
 def unique_name(prefix):
@@ -131,7 +143,7 @@ def install_db(name, modules, log_path=None, demo=False, extra=()):
     """Create database ``name`` with ``modules`` installed, via odoo-bin."""
     args = odoo_cmd(
         "--addons-path=%s" % addons_path(),
-        "--data-dir=%s" % os.path.join(STATE, "filestore"),
+        "--data-dir=%s" % DATA_DIR,
         "-d",
         name,
         "-i",
@@ -169,8 +181,8 @@ def base_template():
     with open(os.path.join(ODOO_SRC, "odoo", "release.py"), "rb") as fh:
         key = hashlib.sha1(fh.read() + ",".join(BASE_MODULES).encode()).hexdigest()
     name = "qj_tmpl_base_%s" % key[:8]
-    os.makedirs(STATE, exist_ok=True)
-    with open(os.path.join(STATE, "template.lock"), "w") as lock:
+    os.makedirs(os.path.dirname(DATA_DIR), exist_ok=True)
+    with open(os.path.join(os.path.dirname(DATA_DIR), "template.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not db_exists(name):
             building = unique_name("qj_tmpl_building")
@@ -181,10 +193,7 @@ def base_template():
                 log_path=os.path.join(STATE, "logs", "%s.log" % building),
                 demo=True,
             )
-            psql('ALTER DATABASE "%s" RENAME TO "%s"' % (building, name))
-            store = os.path.join(STATE, "filestore", "filestore")
-            if os.path.isdir(os.path.join(store, building)):
-                os.rename(os.path.join(store, building), os.path.join(store, name))
+            rename_db(building, name)
     return name
 
 
@@ -240,7 +249,7 @@ class OdooServer:
     def command(self):
         args = [
             "--addons-path=%s" % addons_path(),
-            "--data-dir=%s" % os.path.join(STATE, "filestore"),
+            "--data-dir=%s" % DATA_DIR,
             "--http-port=%d" % self.port,
             "--http-interface=127.0.0.1",
             "--workers=%d" % self.workers,
@@ -464,11 +473,9 @@ class TempCluster:
             capture_output=True,
         )
         dump.wait()
-        src = os.path.join(STATE, "filestore", "filestore", name)
+        src = os.path.join(DATA_DIR, "filestore", name)
         if os.path.isdir(src):
-            shutil.copytree(
-                src, os.path.join(STATE, "filestore", "filestore", new_name)
-            )
+            shutil.copytree(src, os.path.join(DATA_DIR, "filestore", new_name))
         return new_name
 
     def destroy(self):

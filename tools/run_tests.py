@@ -49,7 +49,7 @@ def run_odoo_tests(logs):
         os.path.join(qjdev.ROOT, "tools", "odoo_tests.py"),
         result_path,
         "--addons-path=%s" % qjdev.addons_path(),
-        "--data-dir=%s" % os.path.join(qjdev.STATE, "filestore"),
+        "--data-dir=%s" % qjdev.DATA_DIR,
         "-d",
         db,
         "-i",

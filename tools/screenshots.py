@@ -176,7 +176,7 @@ def prepare_db(name):
         qjdev.odoo_cmd(
             "shell",
             "--addons-path=%s" % qjdev.addons_path(),
-            "--data-dir=%s" % os.path.join(qjdev.STATE, "filestore"),
+            "--data-dir=%s" % qjdev.DATA_DIR,
             "-d",
             name,
             "--no-http",
