@@ -143,7 +143,7 @@ class Database:
         self.queued = {}  # uuid -> channel string, windows fed to the manager
         self.failed = {}  # uuid -> channel string, blocking sequential channels
         self.inflight = {}  # uuid -> monotonic time of dispatch
-        self.overrides_supported = None
+        self.overrides_supported = False
         self.windows_full = False
 
     # connection ------------------------------------------------------------
@@ -266,7 +266,8 @@ class Database:
     def load_overrides(self, now):
         self.next_config = now + CONFIG_INTERVAL
         with self.cursor() as cr:
-            if self.overrides_supported is None:
+            if not self.overrides_supported:
+                # until queue_job is updated to a version that has them
                 cr.execute(
                     "SELECT count(*) FROM information_schema.columns "
                     "WHERE table_name = 'queue_job_channel' "
@@ -275,16 +276,21 @@ class Database:
                 self.overrides_supported = cr.fetchone()[0] == 2
             if not self.overrides_supported:
                 return
+            # capacity 0: the configuration string decides
             cr.execute(
                 "SELECT complete_name, capacity, paused FROM queue_job_channel "
-                "WHERE capacity IS NOT NULL OR paused"
+                "WHERE capacity > 0 OR paused"
             )
             overrides = {
-                name: {"capacity": capacity, "paused": bool(paused)}
+                name: {"capacity": capacity or None, "paused": bool(paused)}
                 for name, capacity, paused in cr.fetchall()
                 if name
             }
-        self.manager.set_overrides(overrides)
+        try:
+            self.manager.set_overrides(overrides)
+        except ValueError as exc:
+            _logger.error("db %s: channel settings ignored: %s", self.name, exc)
+            return
         self.changed = True
 
     # the database's state, read into the manager ----------------------------

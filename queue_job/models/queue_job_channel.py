@@ -23,9 +23,24 @@ class QueueJobChannel(models.Model):
     removal_interval = fields.Integer(
         default=lambda self: self.env["queue.job"]._removal_interval, required=True
     )
+    # runtime settings, read by the runner within seconds (no restart)
+    capacity = fields.Integer(
+        help="How many jobs of this channel may run at once, in this database. "
+        "0 keeps the capacity given by the runner's configuration "
+        "(channels option or ODOO_QUEUE_JOB_CHANNELS).",
+    )
+    paused = fields.Boolean(
+        help="No new job of this channel (and of its sub-channels) starts "
+        "while it is paused; running jobs go on.",
+    )
 
     _sql_constraints = [
-        ("name_uniq", "unique(complete_name)", "Channel complete name must be unique")
+        ("name_uniq", "unique(complete_name)", "Channel complete name must be unique"),
+        (
+            "capacity_positive",
+            "CHECK(capacity IS NULL OR capacity >= 0)",
+            "A channel's capacity cannot be negative",
+        ),
     ]
 
     def init(self):

@@ -232,3 +232,37 @@ def _wait_states_cluster(cluster, name, uuids, timeout=20):
         if time.time() > deadline:
             raise AssertionError("jobs %s not done" % uuids)
         time.sleep(0.1)
+
+
+def test_channel_capacity_and_pause_change_at_runtime(db, servers):
+    server = servers.start(db.name, channels="root:4,root.cap:1", workers=4)
+    rpc = servers.rpc(server)
+    root = rpc.call("queue.job.channel", "search", [("name", "=", "root")])[0]
+    channel = rpc.call(
+        "queue.job.channel", "create", {"name": "cap", "parent_id": root}
+    )
+    uuids = rpc.enqueue(
+        *[
+            {"tag": "cap%02d" % i, "channel": "root.cap", "sleep": 0.4}
+            for i in range(30)
+        ]
+    )
+    time.sleep(1.0)
+    assert max_concurrency(db.traces("cap")) <= 1
+    changed = time.time()
+    rpc.call("queue.job.channel", "write", [channel], {"capacity": 3})
+    time.sleep(2.5)
+    traces = db.traces("cap")
+    after = [t for t in traces if t[3] >= changed + 0.05]
+    assert max_concurrency(after) == 3
+    # each new start after the change came within 5 s of it
+    assert min(t[3] for t in after) - changed < 5
+    rpc.call("queue.job.channel", "write", [channel], {"paused": True})
+    time.sleep(1.5)  # slots end within their budget, nothing new starts
+    paused_at = time.time()
+    time.sleep(1.5)
+    assert not [t for t in db.traces("cap") if t[3] >= paused_at]
+    pending = sum(1 for state in db.states(uuids).values() if state == "pending")
+    assert pending > 0
+    rpc.call("queue.job.channel", "write", [channel], {"paused": False})
+    db.wait_states(uuids, timeout=30)
