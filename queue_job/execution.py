@@ -35,8 +35,24 @@ _logger = logging.getLogger(__name__)
 # seconds before a job that hit a PostgreSQL concurrency error runs again
 PG_RETRY = 5
 HOSTNAME = socket.gethostname()
+# one debug line per state change, key=value, for log pipelines
+_transitions = logging.getLogger("odoo.addons.queue_job.transitions")
 
-_CLAIMED = "RETURNING id, uuid, channel"
+
+def transition(uuid, dbname, channel, old, new, **extra):
+    if _transitions.isEnabledFor(logging.DEBUG):
+        _transitions.debug(
+            "job=%s db=%s channel=%s from=%s to=%s%s",
+            uuid,
+            dbname,
+            channel,
+            old,
+            new,
+            "".join(" %s=%s" % item for item in sorted(extra.items())),
+        )
+
+
+_CLAIMED = "RETURNING id, uuid, channel, date_created, eta"
 # how many of a channel's best pending jobs a slot tries to claim
 CLAIM_CANDIDATES = 8
 
@@ -114,18 +130,35 @@ class Liveness:
 class Claim:
     """A job this process has set to ``started``."""
 
-    __slots__ = ("id", "uuid", "channel", "date_started", "key")
+    __slots__ = ("id", "uuid", "channel", "date_started", "key", "latency")
 
     def __init__(self, row, date_started, key):
-        self.id, self.uuid, self.channel = row
+        self.id, self.uuid, self.channel, date_created, eta = row
         self.date_started = date_started
         self.key = key
+        # from when it could run (created, or its eta) to its start
+        ready = max(date_created, eta) if eta else date_created
+        self.latency = max((date_started - ready).total_seconds(), 0.0)
 
     # the claim, as a WHERE clause; see guard_params()
     GUARD = "id = %s AND state = 'started' AND worker_key = %s AND date_started = %s"
 
     def guard_params(self):
         return (self.id, self.key, self.date_started)
+
+    def counters(self, outcome):
+        """Rows added to queue_job_counter for this run's ``outcome``."""
+        bucket = next(
+            ("latency_le_%s" % b for b in schema.LATENCY_BUCKETS if self.latency <= b),
+            "latency_le_inf",
+        )
+        shard = self.key % schema.COUNTER_SHARDS
+        channel = self.channel or "root"
+        return [
+            (channel, outcome, shard, 1.0),
+            (channel, bucket, shard, 1.0),
+            (channel, "latency_sum", shard, self.latency),
+        ]
 
 
 def _utcnow():
@@ -263,6 +296,8 @@ class SlotRunner:
                 first_error = error
             self.outcomes.append((claim.uuid, state))
             claim = self._next(claim, state)
+            if claim is not None:
+                transition(claim.uuid, self.dbname, claim.channel, "pending", "started")
         return first_error
 
     def _continue(self, state):
@@ -350,12 +385,27 @@ class SlotRunner:
         except Exception as err:  # the job's own error: recorded, not raised
             return self._fail(claim, job, err), err
 
-    def _guarded(self, claim, assignments, params):
+    def _guarded(self, claim, outcome, assignments, params):
+        """Write the outcome of ``claim`` if the job is still ours, and count
+        it for the metrics, in one statement."""
+        counters = claim.counters(outcome)
         self.cr.execute(
-            "UPDATE queue_job SET %s WHERE %s" % (assignments, claim.GUARD),
-            tuple(params) + claim.guard_params(),
+            "WITH outcome AS (UPDATE queue_job SET %s WHERE %s RETURNING 1) "
+            "INSERT INTO queue_job_counter AS c (channel, name, shard, value) "
+            "SELECT v.* FROM (VALUES %s) AS v(channel, name, shard, value) "
+            "WHERE EXISTS (SELECT 1 FROM outcome) "
+            "ON CONFLICT (channel, name, shard) "
+            "DO UPDATE SET value = c.value + EXCLUDED.value"
+            % (
+                assignments,
+                claim.GUARD,
+                ", ".join(["(%s, %s, %s, %s::double precision)"] * len(counters)),
+            ),
+            tuple(params)
+            + claim.guard_params()
+            + tuple(value for row in counters for value in row),
         )
-        if self.cr.rowcount != 1:
+        if self.cr.rowcount != len(counters):
             # found dead by the runner and given back to the queue meanwhile:
             # whatever this run did must not count
             _logger.warning(
@@ -364,6 +414,7 @@ class SlotRunner:
             )
             self.cr.rollback()
             return False
+        transition(claim.uuid, self.dbname, claim.channel, "started", outcome)
         return True
 
     def _extras(self, job):
@@ -386,6 +437,7 @@ class SlotRunner:
         exec_time = (now - claim.date_started).total_seconds()
         if not self._guarded(
             claim,
+            "done",
             "state = 'done', date_done = %s, exec_time = %s, result = %s, retry = %s,"
             " exc_name = NULL, exc_message = NULL, exc_info = NULL",
             (now, exec_time, str(result) if result else None, job.retry),
@@ -404,6 +456,7 @@ class SlotRunner:
         job.set_pending(reset_retry=False)
         if not self._guarded(
             claim,
+            "postponed",
             "state = %s, eta = %s, result = %s, retry = %s, exc_name = NULL,"
             " exc_message = NULL, exc_info = NULL, date_started = NULL,"
             " date_enqueued = NULL, worker_pid = NULL, worker_key = NULL,"
@@ -423,6 +476,7 @@ class SlotRunner:
         retry = job.retry if job is not None else None
         if not self._guarded(
             claim,
+            "failed",
             "state = 'failed', exc_info = %s, exc_name = %s, exc_message = %s,"
             " retry = coalesce(%s, retry)",
             (text, name, message, retry),
@@ -465,6 +519,7 @@ def run_request(
         )
         return [], None
     cr.commit()
+    transition(first.uuid, dbname, first.channel, "pending", "started")
     slot = SlotRunner(
         cr,
         dbname,

@@ -180,7 +180,30 @@ CREATE TABLE IF NOT EXISTS queue_job_runner_lease (
     expires_at timestamp NOT NULL,
     renewed_at timestamp NOT NULL
 );
+-- what the leading runner reports, for metrics and health checks
+ALTER TABLE queue_job_runner_lease
+    ADD COLUMN IF NOT EXISTS report text,
+    ADD COLUMN IF NOT EXISTS dispatched_at timestamp,
+    ADD COLUMN IF NOT EXISTS error text,
+    ADD COLUMN IF NOT EXISTS error_at timestamp;
 """
+
+# Counters of job outcomes, for the metrics endpoint. Each worker process
+# adds to its own shard (worker_key % COUNTER_SHARDS), in the transaction of
+# the outcome: exact, and no row that every job of a busy channel updates.
+COUNTER_SHARDS = 16
+COUNTERS = """
+CREATE TABLE IF NOT EXISTS queue_job_counter (
+    channel varchar NOT NULL,
+    name varchar NOT NULL,
+    shard integer NOT NULL,
+    value double precision NOT NULL DEFAULT 0,
+    PRIMARY KEY (channel, name, shard)
+);
+"""
+
+# upper bounds (seconds) of the enqueue-to-start latency histogram
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 
 # what the runner checks before serving a database
 TRIGGER_NAMES = ("queue_job_notify", "queue_job_notify_update")
@@ -199,3 +222,4 @@ def apply(cr):
     if table_exists(cr, "queue_job_channel"):
         cr.execute(CHANNEL_TRIGGER)
     cr.execute(LEASE)
+    cr.execute(COUNTERS)
