@@ -28,7 +28,7 @@ from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
 from . import schema
 from .exception import NothingToDoJob, RetryableJobError
-from .job import Job
+from .job import LOADED_COLUMNS, Job
 
 _logger = logging.getLogger(__name__)
 
@@ -52,7 +52,8 @@ def transition(uuid, dbname, channel, old, new, **extra):
         )
 
 
-_CLAIMED = "RETURNING id, uuid, channel, date_created, eta"
+# what a claim returns: the job's columns, to load it without another query
+_CLAIMED = "RETURNING id, " + ", ".join(LOADED_COLUMNS)
 # how many of a channel's best pending jobs a slot tries to claim
 CLAIM_CANDIDATES = 8
 
@@ -130,13 +131,16 @@ class Liveness:
 class Claim:
     """A job this process has set to ``started``."""
 
-    __slots__ = ("id", "uuid", "channel", "date_started", "key", "latency")
+    __slots__ = ("id", "uuid", "channel", "date_started", "key", "latency", "row")
 
     def __init__(self, row, date_started, key):
-        self.id, self.uuid, self.channel, date_created, eta = row
+        self.id = row[0]
+        self.row = dict(zip(LOADED_COLUMNS, row[1:]))
+        self.uuid, self.channel = self.row["uuid"], self.row["channel"]
         self.date_started = date_started
         self.key = key
         # from when it could run (created, or its eta) to its start
+        date_created, eta = self.row["date_created"], self.row["eta"]
         ready = max(date_created, eta) if eta else date_created
         self.latency = max((date_started - ready).total_seconds(), 0.0)
 
@@ -351,8 +355,7 @@ class SlotRunner:
         )
 
     def _load(self, claim):
-        job = Job.load(self.env, claim.uuid)
-        return job
+        return Job._load_from_row(self.env, claim.row)
 
     def _run_one(self, claim):
         """Perform the job of ``claim``; leave its outcome written, not committed.

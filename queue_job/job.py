@@ -7,6 +7,7 @@ The state mutators (``set_*``, ``postpone``) change memory only.
 import functools
 import hashlib
 import inspect
+import json
 import logging
 import os
 import random
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta
 
 import odoo
 
+from . import fields as job_fields
 from .exception import FailedJobError, JobError, NoSuchJobError, RetryableJobError
 
 WAIT_DEPENDENCIES = "wait_dependencies"
@@ -101,6 +103,37 @@ def _is_model_method(func):
     )
 
 
+# the queue_job columns a Job is loaded from
+LOADED_COLUMNS = (
+    "uuid",
+    "name",
+    "records",
+    "method_name",
+    "args",
+    "kwargs",
+    "priority",
+    "eta",
+    "channel",
+    "identity_key",
+    "max_retries",
+    "date_created",
+    "date_enqueued",
+    "date_started",
+    "date_done",
+    "date_cancelled",
+    "state",
+    "graph_uuid",
+    "result",
+    "exc_info",
+    "exc_name",
+    "exc_message",
+    "retry",
+    "company_id",
+    "worker_pid",
+    "dependencies",
+)
+
+
 class Job:
     """A job: a method of a recordset to call later, with its state.
 
@@ -136,41 +169,60 @@ class Job:
         stored = job_db_record
         # one query for the columns the ORM does not prefetch
         stored._read(["records", "args", "kwargs", "dependencies"])
-        recordset = stored.records
-        method = getattr(recordset, stored.method_name, None)
+        values = {name: stored[name] for name in LOADED_COLUMNS}
+        values["company_id"] = stored.company_id.id
+        return cls._load_from_values(values)
+
+    @classmethod
+    def _load_from_row(cls, env, row):
+        """A job from a mapping of its ``queue_job`` columns, as SQL returns
+        them (LOADED_COLUMNS): no ORM read, for the worker's hot path."""
+        values = dict(row)
+        values["records"] = (
+            job_fields.loads(row["records"], env) if row["records"] else env["base"]
+        )
+        values["args"] = job_fields.loads(row["args"], env) if row["args"] else []
+        values["kwargs"] = job_fields.loads(row["kwargs"], env) if row["kwargs"] else {}
+        values["dependencies"] = json.loads(row["dependencies"] or "{}")
+        return cls._load_from_values(values)
+
+    @classmethod
+    def _load_from_values(cls, stored):
+        recordset = stored["records"]
+        method = getattr(recordset, stored["method_name"], None)
         if method is None or not callable(method):
             raise JobError(
                 "Job %s: model %s has no method %r"
-                % (stored.uuid, recordset._name, stored.method_name)
+                % (stored["uuid"], recordset._name, stored["method_name"])
             )
         job_ = cls(
             method,
-            args=stored.args,
-            kwargs=stored.kwargs,
-            priority=stored.priority,
-            eta=stored.eta or None,
-            job_uuid=stored.uuid,
-            description=stored.name,
-            channel=stored.channel,
-            identity_key=stored.identity_key or None,
-            max_retries=stored.max_retries,
+            args=stored["args"],
+            kwargs=stored["kwargs"],
+            priority=stored["priority"],
+            eta=stored["eta"] or None,
+            job_uuid=stored["uuid"],
+            description=stored["name"],
+            channel=stored["channel"],
+            identity_key=stored["identity_key"] or None,
+            max_retries=stored["max_retries"],
         )
-        job_.date_created = stored.date_created or job_.date_created
-        job_.date_enqueued = stored.date_enqueued or None
-        job_.date_started = stored.date_started or None
-        job_.date_done = stored.date_done or None
-        job_.date_cancelled = stored.date_cancelled or None
-        job_.state = stored.state
-        job_.graph_uuid = stored.graph_uuid or None
-        job_.result = stored.result or None
-        job_.exc_info = stored.exc_info or None
+        job_.date_created = stored["date_created"] or job_.date_created
+        job_.date_enqueued = stored["date_enqueued"] or None
+        job_.date_started = stored["date_started"] or None
+        job_.date_done = stored["date_done"] or None
+        job_.date_cancelled = stored["date_cancelled"] or None
+        job_.state = stored["state"]
+        job_.graph_uuid = stored["graph_uuid"] or None
+        job_.result = stored["result"] or None
+        job_.exc_info = stored["exc_info"] or None
         # the reference forgot these two, so a later store() blanked them
-        job_.exc_name = stored.exc_name or None
-        job_.exc_message = stored.exc_message or None
-        job_.retry = stored.retry
-        job_.company_id = stored.company_id.id or None
-        job_.worker_pid = stored.worker_pid or None
-        dependencies = stored.dependencies or {}
+        job_.exc_name = stored["exc_name"] or None
+        job_.exc_message = stored["exc_message"] or None
+        job_.retry = stored["retry"]
+        job_.company_id = stored["company_id"] or None
+        job_.worker_pid = stored["worker_pid"] or None
+        dependencies = stored["dependencies"] or {}
         job_._depends_on_uuids.update(dependencies.get("depends_on") or ())
         job_._reverse_depends_on_uuids.update(
             dependencies.get("reverse_depends_on") or ()
@@ -435,9 +487,11 @@ class Job:
                 values.update(handler(self) or {})
         if not values:
             return values
-        job_fields = self.env.registry["queue.job"]._fields
+        model_fields = self.env.registry["queue.job"]._fields
         unknown = [
-            key for key in values if key not in job_fields or not job_fields[key].store
+            key
+            for key in values
+            if key not in model_fields or not model_fields[key].store
         ]
         for key in unknown:
             _logger.warning(
