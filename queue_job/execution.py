@@ -19,7 +19,7 @@ import socket
 import threading
 import time
 import traceback
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import psycopg2
 
@@ -56,6 +56,17 @@ def transition(uuid, dbname, channel, old, new, **extra):
 _CLAIMED = "RETURNING id, " + ", ".join(LOADED_COLUMNS)
 # how many of a channel's best pending jobs a slot tries to claim
 CLAIM_CANDIDATES = 8
+# writing an outcome again after a concurrency error; giving a job back
+OUTCOME_TRIES = 5
+GIVE_BACK_TRIES = 3
+_GIVE_BACK = (
+    "UPDATE queue_job SET retry = retry + 1,"
+    " state = CASE WHEN max_retries > 0 AND retry + 1 >= max_retries"
+    " THEN 'failed' ELSE 'pending' END,"
+    " eta = %s, exc_name = NULL, exc_message = %s, exc_info = NULL,"
+    " date_started = NULL, worker_pid = NULL, worker_key = NULL,"
+    " worker_hostname = NULL"
+)
 
 
 class Liveness:
@@ -156,7 +167,9 @@ class Claim:
             ("latency_le_%s" % b for b in schema.LATENCY_BUCKETS if self.latency <= b),
             "latency_le_inf",
         )
-        shard = self.key % schema.COUNTER_SHARDS
+        # each process adds to rows of its own: no two transactions compete
+        # for a counter row (the runner folds the rows of dead processes)
+        shard = self.key
         channel = self.channel or "root"
         return [
             (channel, outcome, shard, 1.0),
@@ -188,6 +201,7 @@ def claim_uuid(cr, uuid, states, key, due_only=False):
     cr.execute(
         _SET_STARTED + " WHERE uuid = %s AND state IN %s" + eta + " " + _CLAIMED,
         params,
+        log_exceptions=False,
     )
     row = cr.fetchone()
     return Claim(row, now, key) if row else None
@@ -224,7 +238,9 @@ def claim_next(cr, channel, sequential, key):
         params = values + (channel, now)
     try:
         cr.execute(
-            "SAVEPOINT qj_claim; " + _SET_STARTED + where + " " + _CLAIMED, params
+            "SAVEPOINT qj_claim; " + _SET_STARTED + where + " " + _CLAIMED,
+            params,
+            log_exceptions=False,
         )
     except psycopg2.OperationalError as err:
         if sequential or err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
@@ -249,6 +265,7 @@ def _claim_candidates(cr, channel, now, values, key, conflict):
                 " SELECT id FROM queue_job WHERE id = %s AND state = 'pending'"
                 " FOR UPDATE SKIP LOCKED) " + _CLAIMED,
                 values + (job_id,),
+                log_exceptions=False,
             )
         except psycopg2.OperationalError as err:
             if err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
@@ -360,8 +377,46 @@ class SlotRunner:
     def _run_one(self, claim):
         """Perform the job of ``claim``; leave its outcome written, not committed.
 
-        Returns (state, exception or None).
+        Returns (state, exception or None). When even the outcome cannot be
+        written, the job is given back to the queue: it must never stay
+        ``started`` under a worker that lives on.
         """
+        try:
+            return self._perform(claim)
+        except Exception as err:
+            _logger.exception("job %s: its outcome could not be recorded", claim.uuid)
+            return self._give_back(claim, err), err
+
+    def _give_back(self, claim, err):
+        for attempt in range(GIVE_BACK_TRIES):
+            try:
+                self.cr.rollback()
+                self.cr.execute(
+                    _GIVE_BACK + " WHERE " + claim.GUARD,
+                    (_utcnow() + timedelta(seconds=PG_RETRY), str(err))
+                    + claim.guard_params(),
+                )
+                return "pending" if self.cr.rowcount else "lost"
+            except psycopg2.Error:
+                _logger.exception("job %s: giving it back failed", claim.uuid)
+                time.sleep(attempt + 1)
+        return "lost"
+
+    def _write(self, write):
+        """``write()`` in a new transaction, again after a concurrency error."""
+        for attempt in range(OUTCOME_TRIES):
+            try:
+                return write()
+            except psycopg2.OperationalError as err:
+                if (
+                    err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY
+                    or attempt == OUTCOME_TRIES - 1
+                ):
+                    raise
+                self.cr.rollback()
+                time.sleep(random.uniform(0, 0.05 * 2**attempt))
+
+    def _perform(self, claim):
         cr = self.cr
         job = None
         try:
@@ -373,20 +428,24 @@ class SlotRunner:
         except NothingToDoJob as err:
             cr.rollback()
             return (
-                self._done(claim, job, result=str(err) or None, nothing_to_do=True),
+                self._write(
+                    lambda err=err: self._done(
+                        claim, job, result=str(err) or None, nothing_to_do=True
+                    )
+                ),
                 None,
             )
         except RetryableJobError as err:
             cr.rollback()
-            return self._postpone(claim, job, err), None
+            return self._write(lambda err=err: self._postpone(claim, job, err)), None
         except psycopg2.OperationalError as err:
             if err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
-                return self._fail(claim, job, err), err
+                return self._write(lambda err=err: self._fail(claim, job, err)), err
             cr.rollback()
             retryable = RetryableJobError(str(err.pgerror or err), seconds=PG_RETRY)
-            return self._postpone(claim, job, retryable), None
+            return self._write(lambda: self._postpone(claim, job, retryable)), None
         except Exception as err:  # the job's own error: recorded, not raised
-            return self._fail(claim, job, err), err
+            return self._write(lambda err=err: self._fail(claim, job, err)), err
 
     def _guarded(self, claim, outcome, assignments, params):
         """Write the outcome of ``claim`` if the job is still ours, and count
@@ -485,11 +544,15 @@ class SlotRunner:
             (text, name, message, retry),
         ):
             return "lost"
-        if job is not None:
-            job.set_failed(exc_info=text, exc_name=name, exc_message=message)
-            self._extras(job)
-        record = self.env["queue.job"].browse(claim.id)
-        record._message_post_on_failure()
+        # what the model adds to a failed job must not hide the failure
+        try:
+            with self.cr.savepoint():
+                if job is not None:
+                    job.set_failed(exc_info=text, exc_name=name, exc_message=message)
+                    self._extras(job)
+                self.env["queue.job"].browse(claim.id)._message_post_on_failure()
+        except Exception:
+            _logger.exception("job %s: failure notification failed", claim.uuid)
         return "failed"
 
 

@@ -338,15 +338,22 @@ class OdooServer:
         return [int(pid) for pid in out.split()]
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
+        """SIGTERM to the server (it stops its workers itself); what is left
+        of its process group after ``timeout`` is killed."""
         if not self.proc or self.proc.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, sig)
+            if sig == signal.SIGKILL:
+                os.killpg(self.proc.pid, sig)
+            else:
+                os.kill(self.proc.pid, sig)
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(10)
 
     def kill(self):

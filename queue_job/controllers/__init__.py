@@ -1,1 +1,1 @@
-from . import main, wsgi
+from . import main, monitoring, wsgi

@@ -10,6 +10,7 @@ started with ``--stop-after-init`` or when the channels give root no capacity
 import logging
 import os
 import resource
+import signal
 import threading
 import time
 
@@ -60,6 +61,12 @@ class WorkerJobRunner(server.Worker):
 
     def sleep(self):
         pass
+
+    def start(self):
+        super().start()
+        # a service manager stops every process of the service with SIGTERM:
+        # stop as on SIGINT, letting the lead go for another runner at once
+        signal.signal(signal.SIGTERM, self.signal_handler)
 
     def check_limits(self):
         super().check_limits()

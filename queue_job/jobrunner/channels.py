@@ -746,6 +746,30 @@ class ChannelManager:
         """How many jobs count as running (across the tree and databases)."""
         return len(self._root_channel._running)
 
+    def report(self):
+        """Every channel's settings and counts, parents first (for metrics)."""
+        rows = []
+        stack = [self._root_channel]
+        while stack:
+            channel = stack.pop()
+            rows.append(
+                {
+                    "channel": channel.fullname,
+                    "capacity": channel.capacity or None,
+                    "running": len(channel._running),
+                    "queued": len(channel._queue),
+                    "failed": len(channel._failed),
+                    "paused": channel.paused,
+                    "sequential": channel.sequential,
+                    "throttle": channel.throttle,
+                }
+            )
+            stack.extend(
+                channel.children[name]
+                for name in sorted(channel.children, reverse=True)
+            )
+        return rows
+
     def window_size(self, channel_name):
         """How many of the best due pending jobs of channel ``channel_name``
         (jobs whose channel string is that name) it is worth holding now.

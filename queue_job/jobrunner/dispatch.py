@@ -49,12 +49,14 @@ class Dispatcher:
         threads=8,
         read_timeout=1.0,
         on_error=None,
+        on_delivered=None,
     ):
         self.scheme = scheme
         self.host = host
         self.port = port
         self.read_timeout = read_timeout
         self.on_error = on_error
+        self.on_delivered = on_delivered
         self._headers = {"Connection": "close"}
         if user:
             credentials = base64.b64encode(
@@ -136,10 +138,11 @@ class Dispatcher:
                 exc,
             )
             if self.on_error:
-                self.on_error(params, context)
+                self.on_error(params, context, str(exc))
             return False
 
     def _answer(self, conn, params, context):
+        delivered = True
         try:
             response = conn.getresponse()
             if response.status >= 400 and response.status != 500:
@@ -150,11 +153,14 @@ class Dispatcher:
                     params.get("db"),
                     response.status,
                 )
+                delivered = False
                 if self.on_error:
-                    self.on_error(params, context)
+                    self.on_error(params, context, "HTTP %s" % response.status)
             response.read()
         except OSError:
             # still running: the job does not need us to wait for it
             pass
         finally:
             conn.close()
+        if delivered and self.on_delivered:
+            self.on_delivered(params, context)

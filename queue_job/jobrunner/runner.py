@@ -7,6 +7,7 @@ one runner dispatches a database at a time), and a channel manager holding the
 running jobs plus a bounded window of the best pending jobs of each channel,
 read from the database when something changed. See docs/DESIGN.md, section 6.
 """
+import json
 import logging
 import os
 import re
@@ -39,6 +40,7 @@ DISCOVERY_INTERVAL = 10
 CONFIG_INTERVAL = 5
 INFLIGHT_TIMEOUT = 5
 ENQUEUED_TIMEOUT = 5
+FOLD_INTERVAL = 60
 DEFAULT_SLOT_BUDGET_MS = 1000
 
 _JOB_COLUMNS = "uuid, channel, id, date_created, priority, eta, state"
@@ -105,6 +107,24 @@ UPDATE queue_job j
 RETURNING j.uuid, j.state, j.retry
 """
 
+# the counter rows of processes that are gone, folded into shard 0
+_FOLD_COUNTERS = """
+WITH gone AS (
+    DELETE FROM queue_job_counter c
+     WHERE c.shard <> 0
+       AND NOT EXISTS (
+           SELECT 1 FROM pg_locks l
+            WHERE l.locktype = 'advisory' AND l.granted
+              AND l.database = (SELECT oid FROM pg_database
+                                 WHERE datname = current_database())
+              AND l.classid = %(ns)s AND l.objid = c.shard AND l.objsubid = 2)
+    RETURNING c.channel, c.name, c.value
+)
+INSERT INTO queue_job_counter AS c (channel, name, shard, value)
+SELECT channel, name, 0, sum(value) FROM gone GROUP BY channel, name
+ON CONFLICT (channel, name, shard) DO UPDATE SET value = c.value + EXCLUDED.value
+"""
+
 
 def _epoch(value):
     if value is None:
@@ -134,6 +154,7 @@ class Database:
         self.lease_until = 0.0  # monotonic time our lease can be trusted until
         self.next_lease = 0.0
         self.next_housekeeping = 0.0
+        self.next_fold = 0.0
         self.next_discovery = 0.0
         self.next_config = 0.0
         self.next_eta = None  # epoch of the earliest future eta
@@ -145,6 +166,8 @@ class Database:
         self.inflight = {}  # uuid -> monotonic time of dispatch
         self.overrides_supported = False
         self.windows_full = False
+        self.dispatched_at = None  # last runjob request delivered
+        self.error = self.error_at = None  # last one that was not
 
     # connection ------------------------------------------------------------
 
@@ -209,20 +232,38 @@ class Database:
     # leadership --------------------------------------------------------------
 
     def renew_lease(self, now):
+        """Take or keep the lead of the database; a leader also reports what
+        it sees, for the metrics and the health check."""
         asked = time.monotonic()
         with self.cursor() as cr:
             cr.execute(
                 "INSERT INTO queue_job_runner_lease AS l "
-                "  (name, holder, expires_at, renewed_at) "
+                "  (name, holder, expires_at, renewed_at, report, dispatched_at,"
+                "   error, error_at) "
                 "VALUES ('runner', %(me)s, "
                 "  (now() AT TIME ZONE 'UTC') + %(ttl)s * interval '1 second', "
-                "  now() AT TIME ZONE 'UTC') "
+                "  now() AT TIME ZONE 'UTC', %(report)s, %(dispatched_at)s,"
+                "  %(error)s, %(error_at)s) "
                 "ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, "
-                "  expires_at = EXCLUDED.expires_at, renewed_at = EXCLUDED.renewed_at "
+                "  expires_at = EXCLUDED.expires_at, renewed_at = EXCLUDED.renewed_at,"
+                "  report = EXCLUDED.report, dispatched_at = EXCLUDED.dispatched_at,"
+                "  error = EXCLUDED.error, error_at = EXCLUDED.error_at "
                 "WHERE l.holder = EXCLUDED.holder "
                 "   OR l.expires_at < (now() AT TIME ZONE 'UTC') "
                 "RETURNING holder",
-                {"me": self.runner.identity, "ttl": LEASE_TTL},
+                {
+                    "me": self.runner.identity,
+                    "ttl": LEASE_TTL,
+                    "report": json.dumps(
+                        {
+                            "host": socket.gethostname(),
+                            "channels": self.manager.report() if self.leader else [],
+                        }
+                    ),
+                    "dispatched_at": self.dispatched_at,
+                    "error": self.error,
+                    "error_at": self.error_at,
+                },
             )
             won = cr.fetchone() is not None
         self.next_lease = now + LEASE_RENEW
@@ -482,6 +523,9 @@ class Database:
                         self.name,
                         retry,
                     )
+            if now >= self.next_fold:
+                self.next_fold = now + FOLD_INTERVAL
+                cr.execute(_FOLD_COUNTERS, {"ns": schema.LOCK_NAMESPACE})
             cr.execute(
                 "UPDATE queue_job SET state = 'pending', date_enqueued = NULL,"
                 " date_started = NULL, worker_pid = NULL"
@@ -763,17 +807,25 @@ class QueueJobRunner:
 
     # the loop ------------------------------------------------------------------
 
-    def _dispatch_failed(self, params, dbname):
+    def _dispatch_failed(self, params, dbname, error):
         with self._errors_lock:
-            self._errors.append((dbname, params.get("job_uuid")))
+            self._errors.append((dbname, params.get("job_uuid"), error))
         os.write(self._stop_pipe[1], b"e")
+
+    def _dispatch_delivered(self, params, dbname):
+        db = self.databases.get(dbname)
+        if db is not None:
+            db.dispatched_at = _utcnow()
 
     def _handle_dispatch_errors(self):
         with self._errors_lock:
             errors, self._errors = self._errors, []
-        for dbname, uuid_ in errors:
+        for dbname, uuid_, error in errors:
             db = self.databases.get(dbname)
-            if db is not None and uuid_ in db.inflight:
+            if db is None:
+                continue
+            db.error, db.error_at = error, _utcnow()
+            if uuid_ in db.inflight:
                 # not delivered: give it a second chance after a short pause
                 db.inflight[uuid_] = time.monotonic() - INFLIGHT_TIMEOUT + 1
 
@@ -866,6 +918,7 @@ class QueueJobRunner:
             self.password,
             threads=min(32, max(4, self.root_capacity or 16)),
             on_error=self._dispatch_failed,
+            on_delivered=self._dispatch_delivered,
         )
         try:
             while not self._stop:

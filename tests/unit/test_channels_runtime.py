@@ -269,3 +269,22 @@ def test_running_count():
     assert manager.running_count() == 2
     assert run(manager) == ["c"]
     assert manager.running_count() == 3
+
+
+def test_report_lists_every_channel_with_its_counts():
+    manager = ChannelManager()
+    manager.simple_configure("root:4,root.a:2,root.a.x:1:sequential,root.b:1")
+    manager.set_overrides({"root.b": {"capacity": 3, "paused": True}})
+    manager.notify("db", "root.a", "u1", 1, 0, 10, None, "started")
+    manager.notify("db", "root.a", "u2", 2, 0, 10, None, "pending")
+    rows = {row["channel"]: row for row in manager.report()}
+    assert [row["channel"] for row in manager.report()] == [
+        "root",
+        "root.a",
+        "root.a.x",
+        "root.b",
+    ]
+    assert rows["root"]["capacity"] == 4 and rows["root"]["running"] == 1
+    assert rows["root.a"]["running"] == 1 and rows["root.a"]["queued"] == 1
+    assert rows["root.a.x"]["sequential"] is True
+    assert rows["root.b"]["capacity"] == 3 and rows["root.b"]["paused"] is True

@@ -1,0 +1,94 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""Monitoring routes: Prometheus metrics and a health check.
+
+``/queue_job/metrics`` needs the token configured as ``metrics_token`` in the
+``[queue_job]`` section (or ODOO_QUEUE_JOB_METRICS_TOKEN), given as a Bearer
+token or ``?token=``, or the session of a Job Queue Manager.
+``/queue_job/health`` answers 200 when every database has a runner that
+dispatches, 503 otherwise (details with the token).
+"""
+import hmac
+import logging
+import os
+from contextlib import closing
+
+import odoo
+from odoo import http
+from odoo.tools import config as odoo_config
+
+from .. import metrics
+from ..jobrunner.config import load_settings
+
+_logger = logging.getLogger(__name__)
+
+
+def _token():
+    settings = load_settings(os.environ, odoo_config.misc.get("queue_job", {}), {})
+    return settings.extra.get("metrics_token")
+
+
+def _token_given():
+    request = http.request.httprequest
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.args.get("token")
+
+
+def _databases():
+    wanted = http.request.httprequest.args.get("db")
+    names = http.db_list(force=True, httprequest=http.request.httprequest)
+    if wanted:
+        names = [name for name in names if name == wanted]
+    return names
+
+
+def _manager_session():
+    session = http.request.session
+    if not (session.uid and session.db):
+        return False
+    registry = odoo.registry(session.db)
+    with closing(registry.cursor()) as cr:
+        env = odoo.api.Environment(cr, session.uid, {})
+        return env.user.has_group("queue_job.group_queue_job_manager")
+
+
+def _authorized():
+    token = _token()
+    given = _token_given()
+    if token and given and hmac.compare_digest(token, given):
+        return True
+    return _manager_session()
+
+
+class QueueJobMonitoring(http.Controller):
+    @http.route("/queue_job/metrics", type="http", auth="none", save_session=False)
+    def metrics(self, **_kw):
+        if not _authorized():
+            return http.Response("forbidden\n", status=403, mimetype="text/plain")
+        samples = []
+        for name in _databases():
+            with closing(odoo.sql_db.db_connect(name).cursor()) as cr:
+                if metrics.installed(cr):
+                    samples += metrics.collect(cr, name)
+        return http.Response(
+            metrics.render(samples),
+            mimetype="text/plain",
+            headers=[("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+        )
+
+    @http.route("/queue_job/health", type="http", auth="none", save_session=False)
+    def health(self, **_kw):
+        problems = []
+        for name in _databases():
+            with closing(odoo.sql_db.db_connect(name).cursor()) as cr:
+                if metrics.installed(cr):
+                    problems += ["%s: %s" % (name, p) for p in metrics.health(cr)]
+        if not problems:
+            return http.Response("ok\n", mimetype="text/plain")
+        body = "unhealthy\n"
+        token = _token()
+        given = _token_given()
+        if token and given and hmac.compare_digest(token, given):
+            body += "".join("%s\n" % problem for problem in problems)
+        return http.Response(body, status=503, mimetype="text/plain")

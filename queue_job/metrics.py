@@ -1,0 +1,209 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""What the metrics endpoint and the health check read, per database.
+
+Plain SQL on a cursor of the database (no registry needed, so a worker
+answers for databases it never loaded), and the Prometheus text format.
+"""
+import json
+import socket
+from datetime import timedelta
+
+from . import schema
+
+# what counts as a healthy runner: it renewed its lease lately, and its last
+# dispatch was delivered
+LEASE_FRESH = timedelta(seconds=15)
+ERROR_GRACE = timedelta(seconds=30)
+
+_STATES = ("wait_dependencies", "pending", "enqueued", "started", "failed")
+
+
+def _escape(value):
+    return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _labels(**labels):
+    return "{%s}" % ",".join(
+        '%s="%s"' % (key, _escape(value)) for key, value in labels.items()
+    )
+
+
+def installed(cr):
+    """Whether queue_job (with its metric tables) is in this database."""
+    cr.execute(
+        "SELECT to_regclass('queue_job') IS NOT NULL "
+        "AND to_regclass('queue_job_counter') IS NOT NULL "
+        "AND to_regclass(%s) IS NOT NULL",
+        (schema.LEASE_TABLE,),
+    )
+    return cr.fetchone()[0]
+
+
+def lease(cr):
+    cr.execute(
+        "SELECT holder, expires_at, renewed_at, report, dispatched_at, error,"
+        " error_at, now() AT TIME ZONE 'UTC' FROM queue_job_runner_lease"
+        " WHERE name = 'runner'"
+    )
+    row = cr.fetchone()
+    if not row:
+        return None
+    keys = (
+        "holder",
+        "expires_at",
+        "renewed_at",
+        "report",
+        "dispatched_at",
+        "error",
+        "error_at",
+        "now",
+    )
+    info = dict(zip(keys, row))
+    info["report"] = json.loads(info["report"] or "{}")
+    return info
+
+
+def health(cr):
+    """Problems of the runner of this database (empty: healthy)."""
+    info = lease(cr)
+    if info is None:
+        return ["no job runner has ever served this database"]
+    problems = []
+    now = info["now"]
+    if info["expires_at"] < now or now - info["renewed_at"] > LEASE_FRESH:
+        problems.append(
+            "no job runner leads this database (last renewal %s)" % info["renewed_at"]
+        )
+    if (
+        info["error_at"]
+        and (not info["dispatched_at"] or info["error_at"] > info["dispatched_at"])
+        and now - info["error_at"] < ERROR_GRACE
+    ):
+        problems.append("the job runner cannot dispatch jobs: %s" % info["error"])
+    return problems
+
+
+def collect(cr, dbname):
+    """Prometheus samples (name, labels, value) for database ``dbname``."""
+    samples = []
+    cr.execute(
+        "SELECT coalesce(channel, 'root'), state, count(*) FROM queue_job"
+        " WHERE state IN %s GROUP BY 1, 2 ORDER BY 1, 2",
+        (_STATES,),
+    )
+    for channel, state, count in cr.fetchall():
+        samples.append(
+            ("queue_job_jobs", dict(db=dbname, channel=channel, state=state), count)
+        )
+    cr.execute(
+        "SELECT channel, name, sum(value) FROM queue_job_counter"
+        " GROUP BY 1, 2 ORDER BY 1, 2"
+    )
+    latency = {}
+    for channel, name, value in cr.fetchall():
+        if name.startswith("latency_le_"):
+            latency.setdefault(channel, {})[name[len("latency_le_") :]] = value
+        elif name == "latency_sum":
+            latency.setdefault(channel, {})["sum"] = value
+        else:
+            samples.append(
+                ("queue_job_%s_total" % name, dict(db=dbname, channel=channel), value)
+            )
+    for channel, values in latency.items():
+        cumulated = 0.0
+        for bound in schema.LATENCY_BUCKETS:
+            cumulated += values.get(str(bound), 0.0)
+            samples.append(
+                (
+                    "queue_job_start_latency_seconds_bucket",
+                    dict(db=dbname, channel=channel, le=bound),
+                    cumulated,
+                )
+            )
+        cumulated += values.get("inf", 0.0)
+        labels = dict(db=dbname, channel=channel)
+        samples.append(
+            (
+                "queue_job_start_latency_seconds_bucket",
+                dict(labels, le="+Inf"),
+                cumulated,
+            )
+        )
+        samples.append(("queue_job_start_latency_seconds_count", labels, cumulated))
+        samples.append(
+            ("queue_job_start_latency_seconds_sum", labels, values.get("sum", 0.0))
+        )
+    info = lease(cr)
+    host = socket.gethostname()
+    leading = bool(info and info["expires_at"] >= info["now"])
+    samples.append(("queue_job_runner_up", dict(db=dbname), int(leading)))
+    samples.append(
+        (
+            "queue_job_runner_leader",
+            dict(db=dbname, host=host),
+            int(leading and info["report"].get("host") == host),
+        )
+    )
+    if info:
+        age = (info["now"] - info["renewed_at"]).total_seconds()
+        samples.append(("queue_job_runner_lease_age_seconds", dict(db=dbname), age))
+        samples.append(
+            ("queue_job_runner_healthy", dict(db=dbname), int(not health(cr)))
+        )
+        for row in info["report"].get("channels", []) if leading else []:
+            labels = dict(db=dbname, channel=row["channel"])
+            if row["capacity"]:
+                samples.append(("queue_job_channel_capacity", labels, row["capacity"]))
+            samples.append(("queue_job_channel_running", labels, row["running"]))
+            samples.append(("queue_job_channel_paused", labels, int(row["paused"])))
+    return samples
+
+
+_HELP = {
+    "queue_job_jobs": ("gauge", "Jobs not finished, by channel and state."),
+    "queue_job_done_total": ("counter", "Jobs done."),
+    "queue_job_failed_total": ("counter", "Jobs failed."),
+    "queue_job_postponed_total": ("counter", "Job runs postponed for a retry."),
+    "queue_job_start_latency_seconds": (
+        "histogram",
+        "From when a job could run (created, or its eta) to its start.",
+    ),
+    "queue_job_runner_up": ("gauge", "1 when a job runner leads the database."),
+    "queue_job_runner_leader": (
+        "gauge",
+        "1 when the job runner leading the database runs on this host.",
+    ),
+    "queue_job_runner_lease_age_seconds": (
+        "gauge",
+        "Seconds since the leading runner renewed its lease.",
+    ),
+    "queue_job_runner_healthy": ("gauge", "1 when the job runner dispatches jobs."),
+    "queue_job_channel_capacity": ("gauge", "Jobs a channel may run at once."),
+    "queue_job_channel_running": ("gauge", "Jobs running in a channel."),
+    "queue_job_channel_paused": ("gauge", "1 when a channel is paused."),
+}
+
+
+def render(samples):
+    """The Prometheus text exposition format (version 0.0.4)."""
+    lines = []
+    announced = set()
+    for name, labels, value in sorted(samples, key=lambda s: s[0]):
+        family = name
+        for suffix in ("_bucket", "_count", "_sum"):
+            if name.startswith("queue_job_start_latency_seconds") and name.endswith(
+                suffix
+            ):
+                family = name[: -len(suffix)]
+        if family not in announced and family in _HELP:
+            kind, text = _HELP[family]
+            lines.append("# HELP %s %s" % (family, text))
+            lines.append("# TYPE %s %s" % (family, kind))
+            announced.add(family)
+        lines.append("%s%s %s" % (name, _labels(**labels), _number(value)))
+    return "\n".join(lines) + "\n"
+
+
+def _number(value):
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)
