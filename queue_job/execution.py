@@ -26,7 +26,7 @@ import psycopg2
 from odoo import SUPERUSER_ID, api, sql_db
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
-from . import schema
+from . import schema, transitions
 from .exception import NothingToDoJob, RetryableJobError
 from .job import LOADED_COLUMNS, Job
 
@@ -35,23 +35,6 @@ _logger = logging.getLogger(__name__)
 # seconds before a job that hit a PostgreSQL concurrency error runs again
 PG_RETRY = 5
 HOSTNAME = socket.gethostname()
-# one debug line per state change, key=value, for log pipelines
-_transitions = logging.getLogger("odoo.addons.queue_job.transitions")
-
-
-def transition(uuid, dbname, channel, old, new, **extra):
-    if _transitions.isEnabledFor(logging.DEBUG):
-        _transitions.debug(
-            "job=%s db=%s channel=%s from=%s to=%s%s",
-            uuid,
-            dbname,
-            channel,
-            old,
-            new,
-            "".join(" %s=%s" % item for item in sorted(extra.items())),
-        )
-
-
 # what a claim returns: the job's columns, to load it without another query
 _CLAIMED = "RETURNING id, " + ", ".join(LOADED_COLUMNS)
 # how many of a channel's best pending jobs a slot tries to claim
@@ -318,7 +301,9 @@ class SlotRunner:
             self.outcomes.append((claim.uuid, state))
             claim = self._next(claim, state)
             if claim is not None:
-                transition(claim.uuid, self.dbname, claim.channel, "pending", "started")
+                transitions.log(
+                    claim.uuid, self.dbname, claim.channel, "pending", "started"
+                )
         return first_error
 
     def _continue(self, state):
@@ -476,7 +461,7 @@ class SlotRunner:
             )
             self.cr.rollback()
             return False
-        transition(claim.uuid, self.dbname, claim.channel, "started", outcome)
+        transitions.log(claim.uuid, self.dbname, claim.channel, "started", outcome)
         return True
 
     def _extras(self, job):
@@ -585,7 +570,7 @@ def run_request(
         )
         return [], None
     cr.commit()
-    transition(first.uuid, dbname, first.channel, "pending", "started")
+    transitions.log(first.uuid, dbname, first.channel, "pending", "started")
     slot = SlotRunner(
         cr,
         dbname,

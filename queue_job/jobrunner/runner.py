@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 import psycopg2
 import psycopg2.extensions
 
-from .. import schema
+from .. import schema, transitions
 from . import config as qj_config
 from .channels import WINDOW_MAX, ChannelManager
 from .dispatch import Dispatcher, sign
@@ -508,6 +508,7 @@ class Database:
             cr.execute(_REQUEUE_DEAD, {"ns": schema.LOCK_NAMESPACE})
             for uuid_, state, retry in cr.fetchall():
                 self.changed = True
+                transitions.log(uuid_, self.name, None, "started", state, dead=1)
                 if state == "failed":
                     _logger.warning(
                         "job %s on db %s found dead %d times: failed",
@@ -534,6 +535,7 @@ class Database:
             )
             for (uuid_,) in cr.fetchall():
                 self.changed = True
+                transitions.log(uuid_, self.name, None, "enqueued", "pending")
                 _logger.warning(
                     "state of job %s was reset from enqueued to pending", uuid_
                 )

@@ -14,7 +14,7 @@ from odoo.tools import config, html_escape
 
 from odoo.addons.base_sparse_field.models.fields import Serialized
 
-from .. import schema
+from .. import schema, transitions
 from ..exception import JobError
 from ..fields import JobSerialized, dumps
 from ..job import (
@@ -372,7 +372,17 @@ class QueueJob(models.Model):
         if vals.get("state") == FAILED:
             self._message_post_on_failure()
 
+        old_states = {}
+        if "state" in vals and transitions.logged():
+            old_states = {
+                record.uuid: (record.state, record.channel) for record in self
+            }
         result = super().write(vals)
+        for uuid, (old_state, channel) in old_states.items():
+            if old_state != vals["state"]:
+                transitions.log(
+                    uuid, self.env.cr.dbname, channel, old_state, vals["state"]
+                )
 
         # a job runs as the user of its records: follow the new user
         for record in new_user_jobs.with_context(_job_edit_sentinel=self.EDIT_SENTINEL):

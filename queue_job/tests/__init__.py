@@ -7,6 +7,7 @@ from . import (
     test_model_job_channel,
     test_model_job_function,
     test_queue_job_protected_write,
+    test_transitions,
     test_ui_access,
     test_ui_tours,
     test_ui_views,

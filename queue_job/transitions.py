@@ -1,0 +1,27 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""One debug log line per job state change, ``key=value``, for log pipelines:
+
+    --log-handler=odoo.addons.queue_job.transitions:DEBUG
+
+Pure Python: the runner, the workers and the models log through it.
+"""
+import logging
+
+_logger = logging.getLogger(__name__)
+
+
+def logged():
+    return _logger.isEnabledFor(logging.DEBUG)
+
+
+def log(uuid, dbname, channel, old, new, **extra):
+    if logged():
+        _logger.debug(
+            "job=%s db=%s channel=%s from=%s to=%s%s",
+            uuid,
+            dbname,
+            channel,
+            old,
+            new,
+            "".join(" %s=%s" % item for item in sorted(extra.items())),
+        )

@@ -1,0 +1,42 @@
+"""queue_job/README.rst is generated from queue_job/readme/ (OCA layout)."""
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_readme_is_generated_from_its_fragments():
+    proc = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "tools", "addon_readme.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_fragments_are_valid_rst():
+    import docutils.core
+    import docutils.utils
+
+    with open(os.path.join(ROOT, "queue_job", "README.rst")) as fh:
+        text = fh.read()
+    messages = []
+    docutils.core.publish_doctree(
+        text,
+        settings_overrides={
+            "report_level": docutils.utils.Reporter.WARNING_LEVEL,
+            "syntax_highlight": "none",
+            "halt_level": docutils.utils.Reporter.SEVERE_LEVEL + 1,
+            "warning_stream": _Collector(messages),
+        },
+    )
+    assert not messages, "".join(messages)
+
+
+class _Collector:
+    def __init__(self, messages):
+        self.messages = messages
+
+    def write(self, text):
+        self.messages.append(text)
