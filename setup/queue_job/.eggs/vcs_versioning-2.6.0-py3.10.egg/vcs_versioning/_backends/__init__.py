@@ -1,3 +1,0 @@
-"""VCS backends (private module)"""
-
-from __future__ import annotations
