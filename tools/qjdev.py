@@ -186,14 +186,20 @@ def base_template():
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not db_exists(name):
             building = unique_name("qj_tmpl_building")
-            os.makedirs(os.path.join(STATE, "logs"), exist_ok=True)
-            install_db(
-                building,
-                BASE_MODULES,
-                log_path=os.path.join(STATE, "logs", "%s.log" % building),
-                demo=True,
+            log = os.path.join(STATE, "logs", "%s.log" % building)
+            os.makedirs(os.path.dirname(log), exist_ok=True)
+            # a minute or two, once per cluster: say why nothing else shows
+            print(
+                "==> building the template database %s, once (log: %s)" % (name, log),
+                file=sys.stderr,
+                flush=True,
             )
-            rename_db(building, name)
+            try:
+                install_db(building, BASE_MODULES, log_path=log, demo=True)
+                rename_db(building, name)
+            except BaseException:
+                drop_db(building)
+                raise
     return name
 
 

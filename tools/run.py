@@ -80,6 +80,11 @@ def fail(message):
     sys.exit(1)
 
 
+def one_line(exc):
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if len(lines) < 2 else "%s: %s" % (lines[0], lines[-1])
+
+
 def addon_hash():
     digest = hashlib.sha256()
     addon = os.path.join(qjdev.ROOT, "queue_job")
@@ -173,10 +178,13 @@ def start():
             "port %d is taken; free it or choose another: make run PORT=%d"
             % (PORT, PORT + 1)
         )
-    if qjdev.db_exists(DB):
-        update_if_changed()
-    else:
-        create_demo_db()
+    try:
+        if qjdev.db_exists(DB):
+            update_if_changed()
+        else:
+            create_demo_db()
+    except RuntimeError as exc:  # a failed odoo-bin or psql: say which, in one line
+        fail(one_line(exc))
     server = qjdev.OdooServer(
         DB,
         workers=WORKERS,

@@ -21,6 +21,8 @@ start)
     port="${PORT:-8069}"
     [[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] \
         || die "PORT=$port is not a port number: make run PORT=8070"
+    [[ "${DEMO_DB:-queue_job_demo}" =~ ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$ ]] \
+        || die "DEMO_DB=$DEMO_DB is not a database name Odoo accepts (letters, digits, _ . -)"
     # before any slow work: a taken port fails now, not after the setup
     if ! demo_running && port_in_use "$port"; then
         die "port $port is taken; free it or choose another: make run PORT=$((port + 1))"

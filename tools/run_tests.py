@@ -41,7 +41,11 @@ def print_problems(log_path):
 
 def run_odoo_tests(logs):
     db = qjdev.unique_name("qjt")
-    qjdev.clone_db(qjdev.base_template(), db)
+    try:
+        qjdev.clone_db(qjdev.base_template(), db)
+    except RuntimeError as exc:
+        print("error: preparing the test database failed: %s" % exc, flush=True)
+        return 0, 1
     result_path = os.path.join(logs, "%s.json" % db)
     log_path = os.path.join(logs, "%s.log" % db)
     args = [

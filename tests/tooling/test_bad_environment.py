@@ -97,6 +97,11 @@ def test_port_not_a_number(demo):
     result.one_error("PORT=80a", "make run PORT=")
 
 
+def test_demo_db_not_a_database_name(demo):
+    result = run(MAKE_RUN, entry_env(demo, DEMO_DB='my "demo"'))
+    result.one_error('DEMO_DB=my "demo"', "letters, digits")
+
+
 def path_without_pg_ctl():
     return os.pathsep.join(
         d
