@@ -107,16 +107,23 @@ def run_odoo_tests(logs):
 
 def run_pytest(logs):
     junit = os.path.join(logs, "pytest-%d.xml" % os.getpid())
+    extra = shlex.split(os.environ.get("PYTEST_ARGS", ""))
+    # paths given in PYTEST_ARGS replace the whole tests/ folder
+    chosen = [
+        arg
+        for arg in extra
+        if os.path.exists(os.path.join(qjdev.ROOT, arg.split("::")[0]))
+    ]
     args = [
         qjdev.PYTHON,
         "-m",
         "pytest",
-        os.path.join(qjdev.ROOT, "tests"),
+        *([] if chosen else [os.path.join(qjdev.ROOT, "tests")]),
         "-p",
         "no:cacheprovider",
         "-rfEs",
         "--junitxml=%s" % junit,
-    ] + shlex.split(os.environ.get("PYTEST_ARGS", ""))
+    ] + extra
     print("==> pytest", flush=True)
     proc = subprocess.run(args, cwd=qjdev.ROOT)
     try:
