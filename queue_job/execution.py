@@ -39,6 +39,8 @@ HOSTNAME = socket.gethostname()
 _CLAIMED = "RETURNING id, " + ", ".join(LOADED_COLUMNS)
 # how many of a channel's best pending jobs a slot tries to claim
 CLAIM_CANDIDATES = 8
+# a slot writes its metric counts when it ends, or after this many jobs
+COUNTS_EVERY = 100
 # writing an outcome again after a concurrency error; giving a job back
 OUTCOME_TRIES = 5
 GIVE_BACK_TRIES = 3
@@ -176,18 +178,56 @@ _SET_STARTED = (
 )
 
 
-def claim_uuid(cr, uuid, states, key, due_only=False):
-    """Set job ``uuid`` started if it is in one of ``states``."""
+def claim_uuid(cr, uuid, states, key, due_only=False, registry=None):
+    """Set job ``uuid`` started if it is in one of ``states``.
+
+    With ``registry``, the registry signaling sequences are read by the same
+    statement and applied as ``Registry.check_signaling`` does (a cursor and
+    a query less per request); the registry to use is returned as well.
+    """
     now, values = _claim_values(key)
     eta = " AND (eta IS NULL OR eta <= %s)" if due_only else ""
     params = values + (uuid, tuple(states)) + ((now,) if due_only else ())
     cr.execute(
-        _SET_STARTED + " WHERE uuid = %s AND state IN %s" + eta + " " + _CLAIMED,
+        _SET_STARTED
+        + " WHERE uuid = %s AND state IN %s"
+        + eta
+        + " "
+        + _CLAIMED
+        + (_SIGNALING if registry is not None else ""),
         params,
         log_exceptions=False,
     )
     row = cr.fetchone()
-    return Claim(row, now, key) if row else None
+    if row and registry is not None:
+        registry = _apply_signaling(registry, *row[-2:])
+        row = row[:-2]
+    claim = Claim(row, now, key) if row else None
+    return (claim, registry) if registry is not None else claim
+
+
+_SIGNALING = (
+    ", (SELECT last_value FROM base_registry_signaling),"
+    " (SELECT last_value FROM base_cache_signaling)"
+)
+
+
+def _apply_signaling(registry, registry_sequence, cache_sequence):
+    """What ``Registry.check_signaling`` does with the sequences it reads."""
+    from odoo.modules.registry import Registry
+
+    if registry.in_test_mode():
+        return registry
+    if registry.registry_sequence != registry_sequence:
+        _logger.info("Reloading the model registry after database signaling.")
+        registry = Registry.new(registry.db_name)
+    elif registry.cache_sequence != cache_sequence:
+        _logger.info("Invalidating all model caches after database signaling.")
+        registry.clear_caches()
+    registry.cache_invalidated = False
+    registry.registry_sequence = registry_sequence
+    registry.cache_sequence = cache_sequence
+    return registry
 
 
 def claim_next(cr, channel, sequential, key):
@@ -281,6 +321,11 @@ class SlotRunner:
         self.deadline = time.monotonic() + budget if budget else None
         self.sequential = sequential
         self.outcomes = []  # (uuid, state) of each job run
+        # metric counts: of the committed outcomes not written yet, and of
+        # the outcome of the current transaction
+        self.counts = {}
+        self._uncommitted = []
+        self._since_write = 0
 
     @property
     def env(self):
@@ -326,10 +371,14 @@ class SlotRunner:
                 if err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
                     raise
                 retry_after_commit = True
-        if nxt is None and not retry_after_commit:
+        ending = nxt is None and not retry_after_commit
+        if ending or self._since_write >= COUNTS_EVERY:
+            self._write_counts()
+        if ending:
             # the slot ends: the runner may give its capacity to another job
             self._notify_end(claim)
         cr.commit()
+        self._committed()
         if retry_after_commit:
             nxt = self._claim_fresh(claim)
         return nxt
@@ -347,6 +396,7 @@ class SlotRunner:
             cr.rollback()
             nxt = None
         if nxt is None:
+            self._write_counts()
             self._notify_end(claim)
         cr.commit()
         return nxt
@@ -366,6 +416,7 @@ class SlotRunner:
         written, the job is given back to the queue: it must never stay
         ``started`` under a worker that lives on.
         """
+        self._uncommitted = []
         try:
             return self._perform(claim)
         except Exception as err:
@@ -373,6 +424,7 @@ class SlotRunner:
             return self._give_back(claim, err), err
 
     def _give_back(self, claim, err):
+        self._uncommitted = []
         for attempt in range(GIVE_BACK_TRIES):
             try:
                 self.cr.rollback()
@@ -433,26 +485,13 @@ class SlotRunner:
             return self._write(lambda err=err: self._fail(claim, job, err)), err
 
     def _guarded(self, claim, outcome, assignments, params):
-        """Write the outcome of ``claim`` if the job is still ours, and count
-        it for the metrics, in one statement."""
-        counters = claim.counters(outcome)
+        """Write the outcome of ``claim`` if the job is still ours; count it
+        for the metrics once it commits."""
         self.cr.execute(
-            "WITH outcome AS (UPDATE queue_job SET %s WHERE %s RETURNING 1) "
-            "INSERT INTO queue_job_counter AS c (channel, name, shard, value) "
-            "SELECT v.* FROM (VALUES %s) AS v(channel, name, shard, value) "
-            "WHERE EXISTS (SELECT 1 FROM outcome) "
-            "ON CONFLICT (channel, name, shard) "
-            "DO UPDATE SET value = c.value + EXCLUDED.value"
-            % (
-                assignments,
-                claim.GUARD,
-                ", ".join(["(%s, %s, %s, %s::double precision)"] * len(counters)),
-            ),
-            tuple(params)
-            + claim.guard_params()
-            + tuple(value for row in counters for value in row),
+            "UPDATE queue_job SET %s WHERE %s" % (assignments, claim.GUARD),
+            tuple(params) + claim.guard_params(),
         )
-        if self.cr.rowcount != len(counters):
+        if self.cr.rowcount != 1:
             # found dead by the runner and given back to the queue meanwhile:
             # whatever this run did must not count
             _logger.warning(
@@ -462,7 +501,35 @@ class SlotRunner:
             self.cr.rollback()
             return False
         transitions.log(claim.uuid, self.dbname, claim.channel, "started", outcome)
+        self._uncommitted = claim.counters(outcome)
         return True
+
+    def _write_counts(self):
+        """Add the counts of the slot's outcomes to queue_job_counter, in the
+        current transaction (once per slot, not once per job)."""
+        counts = dict(self.counts)
+        for key_ in self._uncommitted:
+            counts[key_[:3]] = counts.get(key_[:3], 0.0) + key_[3]
+        self.counts = {}
+        self._uncommitted = []
+        self._since_write = 0
+        if not counts:
+            return
+        self.cr.execute(
+            "INSERT INTO queue_job_counter AS c (channel, name, shard, value) "
+            "VALUES %s ON CONFLICT (channel, name, shard) "
+            "DO UPDATE SET value = c.value + EXCLUDED.value"
+            % ", ".join(["(%s, %s, %s, %s::double precision)"] * len(counts)),
+            tuple(v for key_, value in counts.items() for v in key_ + (value,)),
+        )
+
+    def _committed(self):
+        """The outcome just committed: its counts join the slot's."""
+        for channel, name, shard, value in self._uncommitted:
+            key_ = (channel, name, shard)
+            self.counts[key_] = self.counts.get(key_, 0.0) + value
+        self._uncommitted = []
+        self._since_write += 1
 
     def _extras(self, job):
         values = (
@@ -542,17 +609,31 @@ class SlotRunner:
 
 
 def run_request(
-    cr, dbname, job_uuid, signed=False, channel=None, budget=0.0, sequential=False
+    cr,
+    dbname,
+    job_uuid,
+    signed=False,
+    channel=None,
+    budget=0.0,
+    sequential=False,
+    registry=None,
 ):
     """What ``/queue_job/runjob`` does; returns (outcomes, first job's error).
 
     Unsigned: only an ``enqueued`` job runs (reference behaviour). Signed by
     the runner: a ``pending`` due job may run, and the request is a slot.
+    ``registry``: a registry whose signaling is still to be checked (the
+    check is folded into the claim).
     """
     key = Liveness.key(dbname)
     states = ("pending", "enqueued") if signed else ("enqueued",)
     try:
-        first = claim_uuid(cr, job_uuid, states, key, due_only=signed)
+        if registry is not None:
+            first, registry = claim_uuid(
+                cr, job_uuid, states, key, due_only=signed, registry=registry
+            )
+        else:
+            first = claim_uuid(cr, job_uuid, states, key, due_only=signed)
     except psycopg2.OperationalError as err:
         if err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
             raise

@@ -24,9 +24,11 @@ _WAITING_SQL = "('wait_dependencies', 'pending', 'enqueued')"
 _UNFINISHED_SQL = "('wait_dependencies', 'pending', 'enqueued', 'started', 'failed')"
 
 INDEXES = [
+    # under the name the ORM gives the index of ``uuid`` (index=True), so
+    # that the ORM sees it and does not add a second one
     (
-        "queue_job_uuid_uniq",
-        "CREATE UNIQUE INDEX IF NOT EXISTS queue_job_uuid_uniq ON queue_job (uuid)",
+        "queue_job_uuid_index",
+        "CREATE UNIQUE INDEX IF NOT EXISTS queue_job_uuid_index ON queue_job (uuid)",
     ),
     (
         "queue_job_pending_idx",
@@ -214,8 +216,21 @@ def table_exists(cr, name):
     return bool(cr.fetchone())
 
 
+def _unique_uuid_index(cr):
+    """Replace the ORM's plain index on uuid (or an older unique one)."""
+    cr.execute(
+        "SELECT i.indisunique FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+        " WHERE c.relname = 'queue_job_uuid_index'"
+    )
+    row = cr.fetchone()
+    if row and not row[0]:
+        cr.execute("DROP INDEX queue_job_uuid_index")
+    cr.execute("DROP INDEX IF EXISTS queue_job_uuid_uniq")
+
+
 def apply(cr):
     """Create or refresh every object above; idempotent."""
+    _unique_uuid_index(cr)
     for _name, ddl in INDEXES:
         cr.execute(ddl)
     cr.execute(TRIGGERS)

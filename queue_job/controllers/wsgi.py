@@ -31,7 +31,7 @@ def serve_signed(environ, start_response):
     db, token, job_uuid = params.get("db"), params.get("token"), params.get("job_uuid")
     if not (db and token and job_uuid):
         return None
-    registry = odoo.registry(db).check_signaling()
+    registry = odoo.registry(db)
     threading.current_thread().dbname = db
     with closing(registry.cursor()) as cr:
         signed = dict(params.items())
@@ -52,6 +52,8 @@ def serve_signed(environ, start_response):
                 signed=True,
                 budget=budget,
                 sequential=params.get("sequential") == "1",
+                # the registry's signaling is checked with the claim
+                registry=registry,
             )
         except Exception:
             registry.reset_changes()
@@ -59,7 +61,7 @@ def serve_signed(environ, start_response):
             start_response("500 Internal Server Error", [("Content-Length", "0")])
             return [b""]
     # jobs may have changed what other workers cache (e.g. job functions)
-    registry.signal_changes()
+    odoo.registry(db).signal_changes()
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "0")])
     return [b""]
 

@@ -1,5 +1,6 @@
 """setup/queue_job builds the addon as the wheel odoo-addon-queue_job."""
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -24,6 +25,8 @@ def test_queue_job_wheel(tmp_path):
         check=True,
         capture_output=True,
     )
+    # the build leaves its work files in the source tree
+    shutil.rmtree(os.path.join(ROOT, "setup", "queue_job", "build"), ignore_errors=True)
     (wheel,) = os.listdir(tmp_path)
     assert wheel.startswith("odoo_addon_queue_job-15.0.")
     with zipfile.ZipFile(tmp_path / wheel) as archive:
