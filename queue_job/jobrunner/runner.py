@@ -872,6 +872,24 @@ class QueueJobRunner:
 
     def tick_database(self, db, now):
         db.poll()
+        busy = False  # a query was sent: no keepalive needed
+        if db.leads():
+            # what the notifications and timers ask first: maintenance
+            # below must not delay a job that can start
+            if db.next_eta and now >= db.next_eta:
+                db.next_eta = None
+                db.changed = True
+            wake = db.manager.get_wakeup_time()
+            if wake and now >= wake:
+                db.changed = True
+            if (
+                db.inflight
+                and min(db.inflight.values()) + INFLIGHT_TIMEOUT <= time.monotonic()
+            ):
+                db.changed = True
+            if db.changed:
+                db.schedule(now, self.free_capacity(exclude=db))
+                busy = True
         if now >= db.next_lease:
             db.renew_lease(now)
         if not db.leads():
@@ -880,25 +898,14 @@ class QueueJobRunner:
             return
         if now >= db.next_config:
             db.load_overrides(now)
+            busy = True
         if now >= db.next_housekeeping:
             db.housekeeping(now)
+            busy = True
         if now >= db.next_discovery:
             db.discover_channels(now)
-            db.changed = True
-        if db.next_eta and now >= db.next_eta:
-            db.next_eta = None
-            db.changed = True
-        wake = db.manager.get_wakeup_time()
-        if wake and now >= wake:
-            db.changed = True
-        if (
-            db.inflight
-            and min(db.inflight.values()) + INFLIGHT_TIMEOUT <= time.monotonic()
-        ):
-            db.changed = True
-        if db.changed:
-            db.schedule(now, self.free_capacity(exclude=db))
-        else:
+            db.changed = busy = True
+        if not busy:
             db.keepalive()
 
     def database_error(self, name, db, exc):
