@@ -639,9 +639,24 @@ def run_request(
             raise
         cr.rollback()
         first = None
+    if first is None and signed and channel:
+        # another slot of the channel took it first: this slot takes the
+        # channel's next job instead of leaving its capacity unused
+        cr.rollback()
+        if registry is not None:
+            registry.check_signaling()
+        try:
+            first = claim_next(cr, channel, sequential, key)
+        except psycopg2.OperationalError as err:
+            if err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
+                raise
+            first = None
     if first is None:
         cr.rollback()
-        # a slot's job may have been taken by another slot of its channel
+        if signed and channel:
+            # nothing to run after all: the runner may use the capacity
+            cr.execute("SELECT pg_notify(%s, %s)", (schema.NOTIFY_JOBS, channel))
+            cr.commit()
         _logger.log(
             logging.DEBUG if signed else logging.WARNING,
             "was requested to run job %s, but it does not exist, "
@@ -655,7 +670,7 @@ def run_request(
     slot = SlotRunner(
         cr,
         dbname,
-        channel=first.channel if signed else None,
+        channel=(channel or first.channel) if signed else None,
         budget=budget if signed else 0.0,
         sequential=sequential,
     )

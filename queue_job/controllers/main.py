@@ -67,6 +67,7 @@ class RunJobController(http.Controller):
             db,
             job_uuid,
             signed=signed,
+            channel=params["channel"] or None,
             budget=budget,
             sequential=params["sequential"] == "1",
         )

@@ -50,6 +50,7 @@ def serve_signed(environ, start_response):
                 db,
                 job_uuid,
                 signed=True,
+                channel=params.get("channel") or None,
                 budget=budget,
                 sequential=params.get("sequential") == "1",
                 # the registry's signaling is checked with the claim
