@@ -83,6 +83,14 @@ def identity_exact(job_):
     return identity_exact_hasher(job_).hexdigest()
 
 
+@functools.lru_cache(maxsize=1024)
+def _first_doc_line(doc):
+    """First non-empty line of a docstring, stripped ("" for none)."""
+    if not doc:
+        return ""
+    return doc.strip().splitlines()[0].strip()
+
+
 def _new_uuid():
     """A random (version 4) UUID string, like str(uuid.uuid4()) but cheaper:
     one is made for every job."""
@@ -95,6 +103,28 @@ def _new_uuid():
         digits[17:20],
         digits[20:],
     )
+
+
+# key of the memo of job configs in the registry's ormcache (see _job_config)
+_JOB_CONFIG_MEMO = ("queue.job.function", "job_config memo")
+
+
+def _job_config(env, name):
+    """``env["queue.job.function"].job_config(name)``, for every new job.
+
+    The ormcache lookup costs more than the rest of the Job: the configs are
+    memoized in a dict kept in the same registry cache, so that whatever
+    clears the ormcache (a job function or channel changed, another process
+    signaled) drops them too.
+    """
+    cache = env.registry._Registry__cache
+    memo = cache.get(_JOB_CONFIG_MEMO)
+    if memo is None:
+        memo = cache[_JOB_CONFIG_MEMO] = {}
+    config = memo.get(name)
+    if config is None:
+        config = memo[name] = env["queue.job.function"].job_config(name)
+    return config
 
 
 def _is_model_method(func):
@@ -304,7 +334,7 @@ class Job:
     ):
         if args is None:
             args = ()
-        if isinstance(args, list):
+        elif isinstance(args, list):
             args = tuple(args)
         assert isinstance(args, tuple), "%s: args are not a tuple" % (args,)
         if kwargs is None:
@@ -319,7 +349,7 @@ class Job:
         self.recordset = recordset
         self.env = env
         self.job_model_name = "queue.job"
-        self.job_config = env["queue.job.function"].job_config(self.job_function_name)
+        self.job_config = _job_config(env, self.job_function_name)
 
         self.state = PENDING
         self.retry = 0
@@ -341,7 +371,12 @@ class Job:
         self.priority = DEFAULT_PRIORITY if priority is None else priority
         self.date_created = datetime.now()
         self._description = description
-        self.identity_key = identity_key
+        if identity_key is None or isinstance(identity_key, str):
+            # what the identity_key setter does, without the property call
+            self._identity_key = identity_key
+            self._identity_key_func = None
+        else:
+            self.identity_key = identity_key
 
         self.date_enqueued = None
         self.date_started = None
@@ -353,13 +388,15 @@ class Job:
         self.exc_message = None
         self.exc_info = None
 
-        if "company_id" in env.context:
-            self.company_id = env.context["company_id"]
+        context = env.context
+        if "company_id" in context:
+            self.company_id = context["company_id"]
         else:
             self.company_id = env.company.id
 
         self._eta = None
-        self.eta = eta
+        if eta:
+            self.eta = eta
         self._channel = channel
         self.worker_pid = None
 
@@ -421,6 +458,13 @@ class Job:
         return job_model._enqueue_new(self)
 
     def _store_values(self, create=False):
+        # plain attributes read directly: one call per job, for every job
+        date_started = self.date_started
+        date_done = self.date_done
+        exec_time = self.exec_time if date_started and date_done else None
+        result = self.result
+        depends_on = self._depends_on_uuids
+        reverse_depends_on = self._reverse_depends_on_uuids
         vals = {
             "state": self.state,
             "priority": self.priority,
@@ -430,11 +474,11 @@ class Job:
             "exc_message": self.exc_message,
             "exc_info": self.exc_info,
             "company_id": self.company_id,
-            "result": str(self.result) if self.result else False,
+            "result": str(result) if result else False,
             "date_enqueued": self.date_enqueued or False,
-            "date_started": self.date_started or False,
-            "date_done": self.date_done or False,
-            "exec_time": self.exec_time or False,
+            "date_started": date_started or False,
+            "date_done": date_done or False,
+            "exec_time": exec_time or False,
             "date_cancelled": self.date_cancelled or False,
             "eta": self.eta or False,
             "identity_key": self.identity_key or False,
@@ -443,11 +487,15 @@ class Job:
             # from the uuids: no loading, and a child Job object that was
             # garbage collected (reverse links are weak) still counts
             "dependencies": {
-                "depends_on": sorted(self._depends_on_uuids),
-                "reverse_depends_on": sorted(self._reverse_depends_on_uuids),
+                "depends_on": sorted(depends_on) if depends_on else [],
+                "reverse_depends_on": sorted(reverse_depends_on)
+                if reverse_depends_on
+                else [],
             },
         }
         if create:
+            recordset = self.recordset
+            method_name = self.method_name
             vals.update(
                 {
                     "user_id": self.env.uid,
@@ -456,18 +504,20 @@ class Job:
                     "name": self.description,
                     "func_string": self.func_string,
                     "date_created": self.date_created,
-                    "model_name": self.recordset._name,
-                    "method_name": self.method_name,
+                    "model_name": recordset._name,
+                    "method_name": method_name,
                     "job_function_id": self.job_config.job_function_id,
                     "channel_method_name": self.job_function_name,
-                    "records": self.recordset,
+                    "records": recordset,
                     "args": self.args,
                     "kwargs": self.kwargs,
                 }
             )
-        for key, value in self._model_store_values().items():
-            # model extras never override the job's own values
-            vals.setdefault(key, value)
+        extras = self._model_store_values()
+        if extras:
+            for key, value in extras.items():
+                # model extras never override the job's own values
+                vals.setdefault(key, value)
         return vals
 
     def _model_store_values(self):
@@ -584,11 +634,11 @@ class Job:
     def description(self):
         if self._description:
             return self._description
-        doc = getattr(self.recordset, self.method_name).__doc__
-        if doc:
-            first_line = doc.strip().splitlines()[0].strip()
-            if first_line:
-                return first_line
+        # from the class: no bound method to build
+        method = getattr(type(self.recordset), self.method_name, None)
+        line = _first_doc_line(getattr(method, "__doc__", None))
+        if line:
+            return line
         return "{}.{}".format(self.model_name, self.method_name)
 
     @description.setter
