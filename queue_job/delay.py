@@ -248,20 +248,34 @@ def _check_alone(job):
         )
 
 
+def _no_delay_env():
+    """``os.environ.get(NO_DELAY_ENV_VAR)``, read at each delay (tests patch
+    os.environ) without the key encoding and KeyError of os.environ."""
+    environ = os.environ
+    data = getattr(environ, "_data", None)
+    if data is None or os.name != "posix":
+        return environ.get(NO_DELAY_ENV_VAR)
+    return data.get(_NO_DELAY_ENV_KEY)
+
+
+_NO_DELAY_ENV_KEY = NO_DELAY_ENV_VAR.encode()
+
+
 def _must_run_directly(delayables):
     """True when jobs run now instead of being enqueued (reference switches)."""
-    if os.environ.get(NO_DELAY_ENV_VAR):
+    if _no_delay_env():
         _logger.warning(
             "`%s` env var found: jobs are run now, none is enqueued.",
             NO_DELAY_ENV_VAR,
         )
         return True
-    if any(d.recordset.env.context.get(NO_DELAY_CONTEXT_KEY) for d in delayables):
-        _logger.warning(
-            "`%s` context key found: jobs are run now, none is enqueued.",
-            NO_DELAY_CONTEXT_KEY,
-        )
-        return True
+    for delayable in delayables:
+        if delayable.recordset.env.context.get(NO_DELAY_CONTEXT_KEY):
+            _logger.warning(
+                "`%s` context key found: jobs are run now, none is enqueued.",
+                NO_DELAY_CONTEXT_KEY,
+            )
+            return True
     return False
 
 
@@ -563,14 +577,9 @@ class DelayableRecordset:
         channel=None,
         identity_key=None,
     ):
+        # positional: one per with_delay() call
         self.delayable = Delayable(
-            recordset,
-            priority=priority,
-            eta=eta,
-            max_retries=max_retries,
-            description=description,
-            channel=channel,
-            identity_key=identity_key,
+            recordset, priority, eta, max_retries, description, channel, identity_key
         )
 
     @property

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import random
+import sys
 import weakref
 from datetime import datetime, timedelta
 
@@ -91,18 +92,22 @@ def _first_doc_line(doc):
     return doc.strip().splitlines()[0].strip()
 
 
+# the variant nibble of a version 4 uuid (10xx) from a random hex digit
+_UUID_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
 def _new_uuid():
     """A random (version 4) UUID string, like str(uuid.uuid4()) but cheaper:
     one is made for every job."""
-    digits = os.urandom(16).hex()
-    return "%s-%s-4%s-%s%s-%s" % (
-        digits[:8],
-        digits[8:12],
-        digits[13:16],
-        "89ab"[int(digits[16], 16) & 3],
-        digits[17:20],
-        digits[20:],
-    )
+    d = os.urandom(16).hex()
+    return f"{d[:8]}-{d[8:12]}-4{d[13:16]}-{_UUID_VARIANT[d[16]]}{d[17:20]}-{d[20:]}"
+
+
+@functools.lru_cache(maxsize=None)
+def _store_values_hook(method_name):
+    """The name of the method-specific ``_job_store_values_for_<method>``,
+    interned so that the class attribute lookup hits Python's type cache."""
+    return sys.intern("_job_store_values_for_%s" % method_name)
 
 
 # key of the memo of job configs in the registry's ormcache (see _job_config)
@@ -117,8 +122,9 @@ def _job_config(env, name):
     clears the ormcache (a job function or channel changed, another process
     signaled) drops them too.
     """
-    cache = env.registry._Registry__cache
-    memo = cache.get(_JOB_CONFIG_MEMO)
+    cache = env.registry._Registry__cache  # an odoo.tools.lru.LRU
+    # read from the LRU's dict without its lock (a dict read is atomic)
+    memo = cache.d.get(_JOB_CONFIG_MEMO)
     if memo is None:
         memo = cache[_JOB_CONFIG_MEMO] = {}
     config = memo.get(name)
@@ -495,24 +501,19 @@ class Job:
         }
         if create:
             recordset = self.recordset
-            method_name = self.method_name
-            vals.update(
-                {
-                    "user_id": self.env.uid,
-                    "channel": self.channel,
-                    "uuid": self.uuid,
-                    "name": self.description,
-                    "func_string": self.func_string,
-                    "date_created": self.date_created,
-                    "model_name": recordset._name,
-                    "method_name": method_name,
-                    "job_function_id": self.job_config.job_function_id,
-                    "channel_method_name": self.job_function_name,
-                    "records": recordset,
-                    "args": self.args,
-                    "kwargs": self.kwargs,
-                }
-            )
+            vals["user_id"] = self.env.uid
+            vals["channel"] = self.channel
+            vals["uuid"] = self.uuid
+            vals["name"] = self.description
+            vals["func_string"] = self.func_string
+            vals["date_created"] = self.date_created
+            vals["model_name"] = recordset._name
+            vals["method_name"] = self.method_name
+            vals["job_function_id"] = self.job_config.job_function_id
+            vals["channel_method_name"] = self.job_function_name
+            vals["records"] = recordset
+            vals["args"] = self.args
+            vals["kwargs"] = self.kwargs
         extras = self._model_store_values()
         if extras:
             for key, value in extras.items():
@@ -528,13 +529,10 @@ class Job:
         Keys that are not stored fields of ``queue.job`` are dropped.
         """
         values = {}
-        for name in (
-            "_job_store_values",
-            "_job_store_values_for_%s" % self.method_name,
-        ):
+        for name in ("_job_store_values", _store_values_hook(self.method_name)):
             handler = getattr(self.recordset, name, None)
             if handler is not None:
-                values.update(handler(self) or {})
+                values.update(handler(self) or ())
         if not values:
             return values
         model_fields = self.env.registry["queue.job"]._fields
@@ -666,8 +664,8 @@ class Job:
     @property
     def func_string(self):
         parts = [repr(arg) for arg in self.args]
-        parts += ["{}={!r}".format(key, val) for key, val in self.kwargs.items()]
-        return "{!r}.{}({})".format(self.recordset, self.method_name, ", ".join(parts))
+        parts += ["%s=%r" % item for item in self.kwargs.items()]
+        return "%r.%s(%s)" % (self.recordset, self.method_name, ", ".join(parts))
 
     @property
     def eta(self):
