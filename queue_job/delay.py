@@ -164,17 +164,18 @@ class DelayableGraph(Graph):
         edges from the tails of the parent to the heads of the child.
         """
         flat = Graph()
+        # by owner, not by graph: a Delayable builds its graph on each access
         seen = set()
-        pending = [self]
+        pending = [(self, self)]
         while pending:
-            graph = pending.pop()
-            if id(graph) in seen:
+            owner, graph = pending.pop()
+            if owner in seen:
                 continue
-            seen.add(id(graph))
+            seen.add(owner)
             for vertex, children in graph._graph.items():
                 if isinstance(vertex, Delayable):
                     flat.add_vertex(vertex)
-                pending.append(vertex._graph)
+                pending.append((vertex, vertex._graph))
                 for child in children:
                     for tail in vertex._tail():
                         for head in child._head():
@@ -187,11 +188,7 @@ class DelayableGraph(Graph):
         if not jobs:
             raise ValueError("Expecting jobs")
         if len(jobs) == 1:
-            if jobs[0].graph_uuid:
-                raise ValueError(
-                    "Job %s is part of graph %s and cannot be delayed alone"
-                    % (jobs[0].uuid, jobs[0].graph_uuid)
-                )
+            _check_alone(jobs[0])
             return
         existing = {job.graph_uuid for job in jobs if job.graph_uuid}
         if len(existing) > 1:
@@ -202,19 +199,7 @@ class DelayableGraph(Graph):
 
     @staticmethod
     def _must_run_directly(delayables):
-        if os.getenv(NO_DELAY_ENV_VAR):
-            _logger.warning(
-                "`%s` env var found: jobs are run now, none is enqueued.",
-                NO_DELAY_ENV_VAR,
-            )
-            return True
-        if any(d.recordset.env.context.get(NO_DELAY_CONTEXT_KEY) for d in delayables):
-            _logger.warning(
-                "`%s` context key found: jobs are run now, none is enqueued.",
-                NO_DELAY_CONTEXT_KEY,
-            )
-            return True
-        return False
+        return _must_run_directly(delayables)
 
     def delay(self):
         graph = self._flatten()
@@ -253,6 +238,45 @@ class DelayableGraph(Graph):
 
         for delayable in order:
             jobs[delayable].store()
+
+
+def _check_alone(job):
+    if job.graph_uuid:
+        raise ValueError(
+            "Job %s is part of graph %s and cannot be delayed alone"
+            % (job.uuid, job.graph_uuid)
+        )
+
+
+def _no_delay_env():
+    """``os.environ.get(NO_DELAY_ENV_VAR)``, read at each delay (tests patch
+    os.environ) without the key encoding and KeyError of os.environ."""
+    environ = os.environ
+    data = getattr(environ, "_data", None)
+    if data is None or os.name != "posix":
+        return environ.get(NO_DELAY_ENV_VAR)
+    return data.get(_NO_DELAY_ENV_KEY)
+
+
+_NO_DELAY_ENV_KEY = NO_DELAY_ENV_VAR.encode()
+
+
+def _must_run_directly(delayables):
+    """True when jobs run now instead of being enqueued (reference switches)."""
+    if _no_delay_env():
+        _logger.warning(
+            "`%s` env var found: jobs are run now, none is enqueued.",
+            NO_DELAY_ENV_VAR,
+        )
+        return True
+    for delayable in delayables:
+        if delayable.recordset.env.context.get(NO_DELAY_CONTEXT_KEY):
+            _logger.warning(
+                "`%s` context key found: jobs are run now, none is enqueued.",
+                NO_DELAY_CONTEXT_KEY,
+            )
+            return True
+    return False
 
 
 def _check_node(node, role):
@@ -358,9 +382,12 @@ class Delayable:
         "channel",
         "identity_key",
     )
+    # ``_children`` (the on_done() nodes, an ordered set) stands for the
+    # reference's ``_graph`` slot: a graph holding the node itself made every
+    # node a reference cycle, collected late; ``_graph`` is built on demand
     __slots__ = _properties + (
         "recordset",
-        "_graph",
+        "_children",
         "_job_method",
         "_job_args",
         "_job_kwargs",
@@ -381,6 +408,7 @@ class Delayable:
         self._job_method = None
         self._job_args = ()
         self._job_kwargs = {}
+        self._children = {}
         self.recordset = recordset
         self.priority = priority
         self.eta = eta
@@ -388,8 +416,15 @@ class Delayable:
         self.description = description
         self.channel = channel
         self.identity_key = identity_key
-        self._graph = DelayableGraph()
-        self._graph.add_vertex(self)
+
+    @property
+    def _graph(self):
+        """This node and its on_done() children, as a DelayableGraph."""
+        graph = DelayableGraph()
+        graph.add_vertex(self)
+        for child in self._children:
+            graph.add_edge(self, child)
+        return graph
 
     def _head(self):
         return [self]
@@ -397,10 +432,8 @@ class Delayable:
     def _tail(self):
         return [self]
 
-    def __getattr__(self, name):
-        # only reached for names that are not slots: record a method call
-        if name in Delayable.__slots__ or name.startswith("__"):
-            raise AttributeError(name)
+    def _method(self, name):
+        """The bound method ``name`` of the recordset, refusing fields."""
         recordset = self.recordset
         if name in recordset._fields:
             raise AttributeError(
@@ -411,6 +444,13 @@ class Delayable:
             raise AttributeError(
                 "only methods can be delayed (%s called on %s)" % (name, recordset)
             )
+        return method
+
+    def __getattr__(self, name):
+        # only reached for names that are not slots: record a method call
+        if name in Delayable.__slots__ or name == "_graph" or name.startswith("__"):
+            raise AttributeError(name)
+        method = self._method(name)
 
         def record_call(*args, **kwargs):
             self._job_method = method
@@ -446,12 +486,29 @@ class Delayable:
             _check_node(node, "on_done() argument")
             if node is self:
                 raise ValueError("%r cannot depend on itself" % self)
-            self._graph.add_edge(self, node)
+            self._children[node] = None
         return self
 
     def delay(self):
         """Enqueue this node and everything that follows it through on_done()."""
-        self._graph.delay()
+        if self._children:
+            self._graph.delay()
+        else:
+            self._delay_alone()
+
+    def _delay_alone(self):
+        """``DelayableGraph.delay()`` for a graph of this node only (what every
+        ``with_delay()`` does), without building the graph."""
+        job = self._build_job()
+        _check_alone(job)
+        if _must_run_directly((self,)):
+            self._execute_direct()
+            return
+        # store() skips a duplicate of a waiting job, race-safely, and
+        # returns the waiting job that has the same identity key
+        existing = job.store()
+        if existing:
+            self._generated_job = existing
 
     def _build_job(self):
         if self._generated_job is not None:
@@ -520,14 +577,9 @@ class DelayableRecordset:
         channel=None,
         identity_key=None,
     ):
+        # positional: one per with_delay() call
         self.delayable = Delayable(
-            recordset,
-            priority=priority,
-            eta=eta,
-            max_retries=max_retries,
-            description=description,
-            channel=channel,
-            identity_key=identity_key,
+            recordset, priority, eta, max_retries, description, channel, identity_key
         )
 
     @property
@@ -539,12 +591,18 @@ class DelayableRecordset:
             raise AttributeError(name)
 
         def delay_call(*args, **kwargs):
-            if self.delayable._generated_job is not None:
+            delayable = self.delayable
+            if delayable._generated_job is not None:
                 # a proxy used again (``rs = records.with_delay()`` then
                 # ``rs.a(); rs.b()``): a new job each time, same properties
-                self.delayable = self.delayable._new_like()
-            getattr(self.delayable, name)(*args, **kwargs).delay()
-            return self.delayable._generated_job
+                delayable = self.delayable = delayable._new_like()
+            # what ``getattr(delayable, name)(*args, **kwargs).delay()`` does,
+            # for a node that has no on_done() children
+            delayable._job_method = delayable._method(name)
+            delayable._job_args = args
+            delayable._job_kwargs = kwargs
+            delayable.delay()
+            return delayable._generated_job
 
         return delay_call
 

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import random
+import sys
 import weakref
 from datetime import datetime, timedelta
 
@@ -83,18 +84,53 @@ def identity_exact(job_):
     return identity_exact_hasher(job_).hexdigest()
 
 
+@functools.lru_cache(maxsize=1024)
+def _first_doc_line(doc):
+    """First non-empty line of a docstring, stripped ("" for none)."""
+    if not doc:
+        return ""
+    return doc.strip().splitlines()[0].strip()
+
+
+# the variant nibble of a version 4 uuid (10xx) from a random hex digit
+_UUID_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
 def _new_uuid():
     """A random (version 4) UUID string, like str(uuid.uuid4()) but cheaper:
     one is made for every job."""
-    digits = os.urandom(16).hex()
-    return "%s-%s-4%s-%s%s-%s" % (
-        digits[:8],
-        digits[8:12],
-        digits[13:16],
-        "89ab"[int(digits[16], 16) & 3],
-        digits[17:20],
-        digits[20:],
-    )
+    d = os.urandom(16).hex()
+    return f"{d[:8]}-{d[8:12]}-4{d[13:16]}-{_UUID_VARIANT[d[16]]}{d[17:20]}-{d[20:]}"
+
+
+@functools.lru_cache(maxsize=None)
+def _store_values_hook(method_name):
+    """The name of the method-specific ``_job_store_values_for_<method>``,
+    interned so that the class attribute lookup hits Python's type cache."""
+    return sys.intern("_job_store_values_for_%s" % method_name)
+
+
+# key of the memo of job configs in the registry's ormcache (see _job_config)
+_JOB_CONFIG_MEMO = ("queue.job.function", "job_config memo")
+
+
+def _job_config(env, name):
+    """``env["queue.job.function"].job_config(name)``, for every new job.
+
+    The ormcache lookup costs more than the rest of the Job: the configs are
+    memoized in a dict kept in the same registry cache, so that whatever
+    clears the ormcache (a job function or channel changed, another process
+    signaled) drops them too.
+    """
+    cache = env.registry._Registry__cache  # an odoo.tools.lru.LRU
+    # read from the LRU's dict without its lock (a dict read is atomic)
+    memo = cache.d.get(_JOB_CONFIG_MEMO)
+    if memo is None:
+        memo = cache[_JOB_CONFIG_MEMO] = {}
+    config = memo.get(name)
+    if config is None:
+        config = memo[name] = env["queue.job.function"].job_config(name)
+    return config
 
 
 def _is_model_method(func):
@@ -304,7 +340,7 @@ class Job:
     ):
         if args is None:
             args = ()
-        if isinstance(args, list):
+        elif isinstance(args, list):
             args = tuple(args)
         assert isinstance(args, tuple), "%s: args are not a tuple" % (args,)
         if kwargs is None:
@@ -319,7 +355,7 @@ class Job:
         self.recordset = recordset
         self.env = env
         self.job_model_name = "queue.job"
-        self.job_config = env["queue.job.function"].job_config(self.job_function_name)
+        self.job_config = _job_config(env, self.job_function_name)
 
         self.state = PENDING
         self.retry = 0
@@ -341,7 +377,12 @@ class Job:
         self.priority = DEFAULT_PRIORITY if priority is None else priority
         self.date_created = datetime.now()
         self._description = description
-        self.identity_key = identity_key
+        if identity_key is None or isinstance(identity_key, str):
+            # what the identity_key setter does, without the property call
+            self._identity_key = identity_key
+            self._identity_key_func = None
+        else:
+            self.identity_key = identity_key
 
         self.date_enqueued = None
         self.date_started = None
@@ -353,13 +394,15 @@ class Job:
         self.exc_message = None
         self.exc_info = None
 
-        if "company_id" in env.context:
-            self.company_id = env.context["company_id"]
+        context = env.context
+        if "company_id" in context:
+            self.company_id = context["company_id"]
         else:
             self.company_id = env.company.id
 
         self._eta = None
-        self.eta = eta
+        if eta:
+            self.eta = eta
         self._channel = channel
         self.worker_pid = None
 
@@ -421,6 +464,13 @@ class Job:
         return job_model._enqueue_new(self)
 
     def _store_values(self, create=False):
+        # plain attributes read directly: one call per job, for every job
+        date_started = self.date_started
+        date_done = self.date_done
+        exec_time = self.exec_time if date_started and date_done else None
+        result = self.result
+        depends_on = self._depends_on_uuids
+        reverse_depends_on = self._reverse_depends_on_uuids
         vals = {
             "state": self.state,
             "priority": self.priority,
@@ -430,11 +480,11 @@ class Job:
             "exc_message": self.exc_message,
             "exc_info": self.exc_info,
             "company_id": self.company_id,
-            "result": str(self.result) if self.result else False,
+            "result": str(result) if result else False,
             "date_enqueued": self.date_enqueued or False,
-            "date_started": self.date_started or False,
-            "date_done": self.date_done or False,
-            "exec_time": self.exec_time or False,
+            "date_started": date_started or False,
+            "date_done": date_done or False,
+            "exec_time": exec_time or False,
             "date_cancelled": self.date_cancelled or False,
             "eta": self.eta or False,
             "identity_key": self.identity_key or False,
@@ -443,31 +493,32 @@ class Job:
             # from the uuids: no loading, and a child Job object that was
             # garbage collected (reverse links are weak) still counts
             "dependencies": {
-                "depends_on": sorted(self._depends_on_uuids),
-                "reverse_depends_on": sorted(self._reverse_depends_on_uuids),
+                "depends_on": sorted(depends_on) if depends_on else [],
+                "reverse_depends_on": sorted(reverse_depends_on)
+                if reverse_depends_on
+                else [],
             },
         }
         if create:
-            vals.update(
-                {
-                    "user_id": self.env.uid,
-                    "channel": self.channel,
-                    "uuid": self.uuid,
-                    "name": self.description,
-                    "func_string": self.func_string,
-                    "date_created": self.date_created,
-                    "model_name": self.recordset._name,
-                    "method_name": self.method_name,
-                    "job_function_id": self.job_config.job_function_id,
-                    "channel_method_name": self.job_function_name,
-                    "records": self.recordset,
-                    "args": self.args,
-                    "kwargs": self.kwargs,
-                }
-            )
-        for key, value in self._model_store_values().items():
-            # model extras never override the job's own values
-            vals.setdefault(key, value)
+            recordset = self.recordset
+            vals["user_id"] = self.env.uid
+            vals["channel"] = self.channel
+            vals["uuid"] = self.uuid
+            vals["name"] = self.description
+            vals["func_string"] = self.func_string
+            vals["date_created"] = self.date_created
+            vals["model_name"] = recordset._name
+            vals["method_name"] = self.method_name
+            vals["job_function_id"] = self.job_config.job_function_id
+            vals["channel_method_name"] = self.job_function_name
+            vals["records"] = recordset
+            vals["args"] = self.args
+            vals["kwargs"] = self.kwargs
+        extras = self._model_store_values()
+        if extras:
+            for key, value in extras.items():
+                # model extras never override the job's own values
+                vals.setdefault(key, value)
         return vals
 
     def _model_store_values(self):
@@ -478,13 +529,10 @@ class Job:
         Keys that are not stored fields of ``queue.job`` are dropped.
         """
         values = {}
-        for name in (
-            "_job_store_values",
-            "_job_store_values_for_%s" % self.method_name,
-        ):
+        for name in ("_job_store_values", _store_values_hook(self.method_name)):
             handler = getattr(self.recordset, name, None)
             if handler is not None:
-                values.update(handler(self) or {})
+                values.update(handler(self) or ())
         if not values:
             return values
         model_fields = self.env.registry["queue.job"]._fields
@@ -584,11 +632,11 @@ class Job:
     def description(self):
         if self._description:
             return self._description
-        doc = getattr(self.recordset, self.method_name).__doc__
-        if doc:
-            first_line = doc.strip().splitlines()[0].strip()
-            if first_line:
-                return first_line
+        # from the class: no bound method to build
+        method = getattr(type(self.recordset), self.method_name, None)
+        line = _first_doc_line(getattr(method, "__doc__", None))
+        if line:
+            return line
         return "{}.{}".format(self.model_name, self.method_name)
 
     @description.setter
@@ -616,8 +664,8 @@ class Job:
     @property
     def func_string(self):
         parts = [repr(arg) for arg in self.args]
-        parts += ["{}={!r}".format(key, val) for key, val in self.kwargs.items()]
-        return "{!r}.{}({})".format(self.recordset, self.method_name, ", ".join(parts))
+        parts += ["%s=%r" % item for item in self.kwargs.items()]
+        return "%r.%s(%s)" % (self.recordset, self.method_name, ", ".join(parts))
 
     @property
     def eta(self):

@@ -8,7 +8,7 @@ from odoo import models
 from odoo.tests import common
 from odoo.tools.func import lazy
 
-from odoo.addons.queue_job.fields import JobDecoder, JobEncoder, JobSerialized
+from odoo.addons.queue_job.fields import JobDecoder, JobEncoder, JobSerialized, dumps
 
 
 class TestJson(common.TransactionCase):
@@ -125,6 +125,29 @@ class TestJson(common.TransactionCase):
     def test_unserializable(self):
         with self.assertRaises(TypeError):
             self._encode([{1, 2}])
+
+    def test_dumps_same_text_as_json_dumps(self):
+        # dumps() reuses one C encoder: same text as the encoder class
+        values = [
+            "text é",
+            (1, 2.5, None, True, float("inf")),
+            {"a": [1, {"b": "c"}], "when": datetime(2021, 5, 4, 3, 2, 1)},
+            [self.partner, date(2021, 5, 4), etree.fromstring("<a>b</a>")],
+            {1: "int key", "nested": {"deep": [[[]]]}},
+            [lazy(lambda: "late")],
+        ]
+        for value in values:
+            self.assertEqual(dumps(value), self._encode(value))
+
+    def test_dumps_circular(self):
+        value = [1]
+        value.append(value)
+        with self.assertRaisesRegex(ValueError, "Circular reference detected"):
+            dumps(value)
+        with self.assertRaises(TypeError):
+            dumps([{1, 2}])
+        # nothing left behind: the shared encoder still works
+        self.assertEqual(dumps([1, {"a": 2}]), '[1, {"a": 2}]')
 
     def test_field_unsupported_base_type(self):
         field = JobSerialized(base_type=set)

@@ -84,6 +84,29 @@ class TestJobFunction(common.TransactionCase):
         function.unlink()
         self.assertEqual(self.Function.job_config("<res.users>.read").channel, "root")
 
+    def test_new_job_sees_config_changes(self):
+        # a Job reads its config through a memo kept in the registry cache:
+        # whatever clears the ormcache drops it too
+        from odoo.addons.queue_job.job import Job
+
+        users = self.env["res.users"]
+        self.assertEqual(Job(users.read).channel, "root")
+        channel = self.env["queue.job.channel"].create(
+            {"name": "memo", "parent_id": self.root.id}
+        )
+        function = self._new_function(channel_id=channel.id)
+        self.assertEqual(Job(users.read).channel, "root.memo")
+        self.assertEqual(Job(users.read).job_config.job_function_id, function.id)
+        channel.name = "memo2"
+        self.assertEqual(Job(users.read).channel, "root.memo2")
+        function.edit_retry_pattern = "{1: 7}"
+        self.assertEqual(Job(users.read).job_config.retry_pattern, {1: 7})
+        self.env.registry.clear_caches()
+        self.assertEqual(Job(users.read).channel, "root.memo2")
+        function.unlink()
+        self.assertEqual(Job(users.read).channel, "root")
+        self.assertIsNone(Job(users.read).job_config.job_function_id)
+
     def test_edit_retry_pattern(self):
         function = self._new_function(edit_retry_pattern="{1: 10, 5: 20}")
         self.assertEqual(function.retry_pattern, {"1": 10, "5": 20})

@@ -596,6 +596,13 @@ class TestJobsOnTestingMethod(JobCommonCase):
         test_job = Job(self.method, kwargs={"when": object})
         with self.assertRaisesRegex(TypeError, "keyword argument 'when'"):
             test_job.store()
+        circular = ["loop"]
+        circular.append(circular)
+        test_job = Job(self.method, args=(1, circular))
+        with self.assertRaisesRegex(
+            TypeError, r"argument 1 \(\['loop', \[\.\.\.\]\]\).*Circular reference"
+        ):
+            test_job.store()
         self.assertEqual(self.queue_job.search_count([]), count)
         self.assertFalse(test_job.db_record())
 

@@ -202,6 +202,10 @@ odoo.define("queue_job.fields", function (require) {
             this.network.on("deselectNode", this._onDeselectNode.bind(this));
             // a canvas drawn in a hidden tab has no size: fit once shown
             this.wasVisible = container.offsetWidth > 0;
+            this.el.classList.remove("o_job_graph_fitted");
+            if (this.wasVisible) {
+                this._refit();
+            }
             if (window.ResizeObserver) {
                 this.resizeObserver = new ResizeObserver(this._onResize.bind(this));
                 this.resizeObserver.observe(container);
@@ -213,6 +217,8 @@ odoo.define("queue_job.fields", function (require) {
             if (this.network && this.el.offsetWidth > 0) {
                 this.network.redraw();
                 this.network.fit();
+                // drawn at its real size: node positions are final
+                this.el.classList.add("o_job_graph_fitted");
             }
         },
         _selectCurrent: function () {
@@ -261,6 +267,8 @@ odoo.define("queue_job.fields", function (require) {
             const visible = entries.some((entry) => entry.contentRect.width > 0);
             if (visible && !this.wasVisible) {
                 this._refit();
+            } else if (!visible) {
+                this.el.classList.remove("o_job_graph_fitted");
             }
             this.wasVisible = visible;
         },
