@@ -176,6 +176,9 @@ class Database:
         self.conn.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
         with self.conn.cursor() as cr:
             cr.execute("SET application_name = 'queue_job runner'")
+            # the pass query runs on every notification: planning it each
+            # time (a custom plan per parameter set) costs more than running it
+            cr.execute("SET plan_cache_mode = force_generic_plan")
             cr.execute(
                 "LISTEN %s; LISTEN %s" % (schema.NOTIFY_JOBS, schema.NOTIFY_CONFIG)
             )
