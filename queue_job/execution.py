@@ -230,11 +230,94 @@ def _apply_signaling(registry, registry_sequence, cache_sequence):
     return registry
 
 
-def claim_next(cr, channel, sequential, key):
+def _next_where(channel, sequential, now):
+    """WHERE clause and parameters picking the next job of ``channel``."""
+    if sequential:
+        where = (
+            " WHERE id = (SELECT id FROM queue_job WHERE state = 'pending'"
+            " AND channel = %s ORDER BY priority, date_created, id LIMIT 1"
+            " FOR UPDATE) AND (eta IS NULL OR eta <= %s) AND NOT EXISTS"
+            " (SELECT 1 FROM queue_job WHERE state = 'failed' AND channel = %s)"
+        )
+        return where, (channel, now, channel)
+    where = (
+        " WHERE id = (SELECT id FROM queue_job WHERE state = 'pending'"
+        " AND channel = %s AND (eta IS NULL OR eta <= %s)"
+        " ORDER BY priority, date_created, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+    )
+    return where, (channel, now)
+
+
+class OutcomeConflict(Exception):
+    """The outcome sent with a claim met a concurrency error of its own."""
+
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
+
+
+class Statements:
+    """The statements a slot sends for every job, prepared on its connection.
+
+    Planning them costs as much as running them (the job table has many
+    indexes); a slot running hundreds of jobs plans them once. Each slot
+    prepares under names of its own and deallocates them when it ends (the
+    connection pool also discards them when it lends the connection again).
+    """
+
+    _serial = 0
+    _lock = threading.Lock()
+
+    def __init__(self, cr):
+        self.cr = cr
+        self.names = {}  # sql -> prepared statement name
+
+    def execute(self, prefix, sql, params):
+        """Run ``prefix`` (plain SQL) then ``sql`` with ``params``, prepared."""
+        name = self.names.get(sql)
+        if name is None:
+            with Statements._lock:
+                Statements._serial += 1
+                name = "qj_slot_%d_%d" % (os.getpid(), Statements._serial)
+            numbered = sql.split("%s")
+            text = numbered[0] + "".join(
+                "$%d%s" % (i, part) for i, part in enumerate(numbered[1:], 1)
+            )
+            if not self.names:
+                self.cr.execute("SET plan_cache_mode = force_generic_plan")
+            self.cr.execute("PREPARE %s AS %s" % (name, text))
+            self.names[sql] = name
+        self.cr.execute(
+            "%sEXECUTE %s (%s)" % (prefix, name, ", ".join(["%s"] * len(params))),
+            params,
+            log_exceptions=False,
+        )
+
+    def close(self):
+        if not self.names:
+            return
+        try:
+            self.cr.execute(
+                "RESET plan_cache_mode; "
+                + "; ".join("DEALLOCATE %s" % name for name in self.names.values())
+            )
+        except psycopg2.Error:
+            _logger.debug("prepared statements not deallocated", exc_info=True)
+            self.cr.rollback()
+        self.names = {}
+
+
+def claim_next(cr, channel, sequential, key, outcome=None, statements=None):
     """Set the next due pending job of ``channel`` started, if any.
 
     A sequential channel only gives its head job (by priority, date, id),
     only when it is due, and nothing while the channel has a failed job.
+
+    ``outcome``: (sql, params) of the guarded UPDATE writing the outcome of
+    the job that just ended, sent in the same statement (one round trip
+    less per job); the next job is claimed only if that UPDATE found its
+    row. Then (written, claim) is returned instead of the claim.
+    ``statements``: a :class:`Statements` to run the claim prepared.
 
     This runs in the transaction of the job that just ended, whose snapshot
     is as old as that job: the best jobs may have been taken by other slots
@@ -244,34 +327,52 @@ def claim_next(cr, channel, sequential, key):
     a new transaction.
     """
     now, values = _claim_values(key)
-    if sequential:
-        where = (
-            " WHERE id = (SELECT id FROM queue_job WHERE state = 'pending'"
-            " AND channel = %s ORDER BY priority, date_created, id LIMIT 1"
-            " FOR UPDATE) AND (eta IS NULL OR eta <= %s) AND NOT EXISTS"
-            " (SELECT 1 FROM queue_job WHERE state = 'failed' AND channel = %s)"
-        )
-        params = values + (channel, now, channel)
+    where, where_params = _next_where(channel, sequential, now)
+    if outcome is None:
+        sql = _SET_STARTED + where + " " + _CLAIMED
+        params = values + where_params
     else:
-        where = (
-            " WHERE id = (SELECT id FROM queue_job WHERE state = 'pending'"
-            " AND channel = %s AND (eta IS NULL OR eta <= %s)"
-            " ORDER BY priority, date_created, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+        sql = (
+            "WITH outcome AS (%s RETURNING 1), claimed AS (%s%s"
+            " AND EXISTS (SELECT 1 FROM outcome) %s) SELECT (SELECT count(*) FROM"
+            " outcome), claimed.* FROM (VALUES (1)) AS one LEFT JOIN claimed ON true"
+            % (outcome[0], _SET_STARTED, where, _CLAIMED)
         )
-        params = values + (channel, now)
+        params = tuple(outcome[1]) + values + where_params
+    written = True
     try:
-        cr.execute(
-            "SAVEPOINT qj_claim; " + _SET_STARTED + where + " " + _CLAIMED,
-            params,
-            log_exceptions=False,
-        )
+        if statements is not None:
+            statements.execute("SAVEPOINT qj_claim; ", sql, params)
+        else:
+            cr.execute("SAVEPOINT qj_claim; " + sql, params, log_exceptions=False)
     except psycopg2.OperationalError as err:
-        if sequential or err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
+        if err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
             raise
         cr.execute("ROLLBACK TO SAVEPOINT qj_claim")
-        return _claim_candidates(cr, channel, now, values, key, err)
+        if outcome is not None:
+            # the outcome alone first; the claim as if it had been alone
+            try:
+                cr.execute(outcome[0], outcome[1], log_exceptions=False)
+            except psycopg2.OperationalError as outcome_err:
+                if outcome_err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
+                    raise
+                # the job's row changed since the snapshot: this transaction
+                # cannot write its outcome
+                raise OutcomeConflict(outcome_err) from outcome_err
+            written = cr.rowcount == 1
+            if not written:
+                return False, None
+        if sequential:
+            raise
+        claim = _claim_candidates(cr, channel, now, values, key, err)
+        return claim if outcome is None else (written, claim)
     row = cr.fetchone()
-    return Claim(row, now, key) if row else None
+    if outcome is not None:
+        written, row = row[0] == 1, row[1:]
+        if row[0] is None:
+            row = None
+    claim = Claim(row, now, key) if row else None
+    return claim if outcome is None else (written, claim)
 
 
 def _claim_candidates(cr, channel, now, values, key, conflict):
@@ -326,6 +427,10 @@ class SlotRunner:
         self.counts = {}
         self._uncommitted = []
         self._since_write = 0
+        # a done job's outcome UPDATE, sent with the claim of the next job:
+        # (claim, sql, params, job)
+        self._deferred = None
+        self.statements = Statements(cr)
 
     @property
     def env(self):
@@ -349,6 +454,7 @@ class SlotRunner:
                 transitions.log(
                     claim.uuid, self.dbname, claim.channel, "pending", "started"
                 )
+        self.statements.close()
         return first_error
 
     def _continue(self, state):
@@ -363,13 +469,62 @@ class SlotRunner:
         cr = self.cr
         nxt = None
         retry_after_commit = False
-        if self._continue(state):
+        deferred, self._deferred = self._deferred, None
+        # a deferred outcome means the slot goes on (decided by _done)
+        if deferred is not None or self._continue(state):
             key = Liveness.key(self.dbname)
             try:
-                nxt = claim_next(cr, self.channel, self.sequential, key)
-            except psycopg2.OperationalError as err:
-                if err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
-                    raise
+                if deferred is None:
+                    nxt = claim_next(
+                        cr,
+                        self.channel,
+                        self.sequential,
+                        key,
+                        statements=self.statements,
+                    )
+                else:
+                    written, nxt = claim_next(
+                        cr,
+                        self.channel,
+                        self.sequential,
+                        key,
+                        outcome=deferred[1:3],
+                        statements=self.statements,
+                    )
+                    if not self._outcome_written(claim, "done", written):
+                        retry_after_commit = True
+            except OutcomeConflict as conflict:
+                # as for a job's own concurrency error: its work is rolled
+                # back and it runs again later (if it is still ours)
+                cr.rollback()
+                retryable = RetryableJobError(
+                    str(conflict.error.pgerror or conflict.error), seconds=PG_RETRY
+                )
+                job = deferred[3]
+                self.outcomes[-1] = (
+                    claim.uuid,
+                    self._write(lambda: self._postpone(claim, job, retryable)),
+                )
+                retry_after_commit = True
+            except psycopg2.Error as err:
+                if (
+                    not isinstance(err, psycopg2.OperationalError)
+                    or err.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY
+                ):
+                    if deferred is None:
+                        raise
+                    # the outcome went down with the claim: the job must not
+                    # stay started under a worker that lives on
+                    _logger.exception(
+                        "job %s: its outcome could not be recorded", claim.uuid
+                    )
+                    self.outcomes[-1] = (claim.uuid, self._give_back(claim, err))
+                    self._notify_end(claim)
+                    cr.commit()
+                    return None
+                if deferred is not None:
+                    # written alone before the conflict was raised
+                    self._outcome_written(claim, "done", True)
                 retry_after_commit = True
         ending = nxt is None and not retry_after_commit
         if ending or self._since_write >= COUNTS_EVERY:
@@ -491,7 +646,10 @@ class SlotRunner:
             "UPDATE queue_job SET %s WHERE %s" % (assignments, claim.GUARD),
             tuple(params) + claim.guard_params(),
         )
-        if self.cr.rowcount != 1:
+        return self._outcome_written(claim, outcome, self.cr.rowcount == 1)
+
+    def _outcome_written(self, claim, outcome, written):
+        if not written:
             # found dead by the runner and given back to the queue meanwhile:
             # whatever this run did must not count
             _logger.warning(
@@ -499,6 +657,8 @@ class SlotRunner:
                 claim.uuid,
             )
             self.cr.rollback()
+            if self.outcomes and self.outcomes[-1][0] == claim.uuid:
+                self.outcomes[-1] = (claim.uuid, "lost")
             return False
         transitions.log(claim.uuid, self.dbname, claim.channel, "started", outcome)
         self._uncommitted = claim.counters(outcome)
@@ -531,10 +691,15 @@ class SlotRunner:
         self._uncommitted = []
         self._since_write += 1
 
-    def _extras(self, job):
-        values = (
-            job._model_store_values() if hasattr(job, "_model_store_values") else {}
-        )
+    @staticmethod
+    def _extra_values(job):
+        if hasattr(job, "_model_store_values"):
+            return job._model_store_values()
+        return {}
+
+    def _extras(self, job, values=None):
+        if values is None:
+            values = self._extra_values(job)
         if values:
             record = self.env["queue.job"].browse(job.db_record().id)
             record.with_context(_job_edit_sentinel=record.EDIT_SENTINEL).write(values)
@@ -549,15 +714,25 @@ class SlotRunner:
         job.set_done(result=result)
         job.date_done = now
         exec_time = (now - claim.date_started).total_seconds()
-        if not self._guarded(
-            claim,
-            "done",
+        assignments = (
             "state = 'done', date_done = %s, exec_time = %s, result = %s, retry = %s,"
-            " exc_name = NULL, exc_message = NULL, exc_info = NULL",
-            (now, exec_time, str(result) if result else None, job.retry),
-        ):
+            " exc_name = NULL, exc_message = NULL, exc_info = NULL"
+        )
+        params = (now, exec_time, str(result) if result else None, job.retry)
+        extras = self._extra_values(job)
+        if not (extras or job.graph_uuid) and self._continue("done"):
+            # written by _next() in the statement claiming the next job
+            self._deferred = (
+                claim,
+                "UPDATE queue_job SET %s WHERE %s" % (assignments, claim.GUARD),
+                params + claim.guard_params(),
+                job,
+            )
+            _logger.debug("job %s done in %.3fs", claim.uuid, exec_time)
+            return "done"
+        if not self._guarded(claim, "done", assignments, params):
             return "lost"
-        self._extras(job)
+        self._extras(job, extras)
         if job.graph_uuid:
             job.enqueue_waiting()
         _logger.debug("job %s done in %.3fs", claim.uuid, exec_time)

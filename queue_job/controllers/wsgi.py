@@ -8,12 +8,14 @@ milliseconds per dispatch. Unsigned requests, or signed ones we cannot check,
 go on to the ``/queue_job/runjob`` route as usual.
 """
 import logging
+import select
 import threading
-from contextlib import closing
 
+import psycopg2
 from werkzeug.urls import url_decode
 
 import odoo
+from odoo import sql_db
 from odoo.service import wsgi_server
 
 from .. import execution
@@ -25,6 +27,98 @@ _logger = logging.getLogger(__name__)
 ROUTE = "/queue_job/runjob"
 
 
+class KeptConnections:
+    """Connections to each database kept by this process for signed requests.
+
+    Odoo's pool cleans a connection (DISCARD ALL, one round trip) when it
+    lends it; the runner's requests wait for that. This pool cleans it when
+    it is given back, which ``serve_signed`` does once the answer is sent,
+    so that the next request finds it ready. Given the interface of Odoo's
+    pool (``borrow``, ``give_back``), for ``odoo.sql_db.Cursor``.
+    """
+
+    MAX_IDLE = 8  # per database (threaded server: one per concurrent slot)
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._idle = {}  # dbname -> [connection]
+
+    def borrow(self, connection_info):
+        name = connection_info.get("database") or connection_info.get("dbname")
+        cnx = None
+        while cnx is None:
+            with self._lock:
+                idle = self._idle.get(name)
+                cnx = idle.pop() if idle else None
+            if cnx is None:
+                break
+            if not _usable(cnx):
+                _close(cnx)
+                cnx = None
+        if cnx is None:
+            cnx = psycopg2.connect(
+                connection_factory=sql_db.PsycoConnection, **connection_info
+            )
+            cnx._original_dsn = connection_info
+            cnx._qj_name = name
+        return cnx
+
+    def give_back(self, connection, keep_in_pool=True):
+        if keep_in_pool and not connection.closed:
+            try:
+                connection.reset()
+            except psycopg2.Error:
+                keep_in_pool = False
+        if not keep_in_pool:
+            _close(connection)
+            return
+        with self._lock:
+            idle = self._idle.setdefault(connection._qj_name, [])
+            if len(idle) < self.MAX_IDLE:
+                idle.append(connection)
+                connection = None
+        if connection is not None:
+            _close(connection)
+
+
+def _usable(cnx):
+    """Not closed, and nothing received while idle (a server that shuts
+    down or ends the session says so on the socket)."""
+    if cnx.closed:
+        return False
+    try:
+        readable, _w, _x = select.select([cnx.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
+
+
+def _close(cnx):
+    try:
+        cnx.close()
+    except psycopg2.Error:
+        pass
+
+
+KEPT = KeptConnections()
+
+
+class _Answer:
+    """An empty response body that closes the cursor once it is sent."""
+
+    def __init__(self, cr):
+        self.cr = cr
+
+    def __iter__(self):
+        yield b""
+
+    def close(self):
+        try:
+            self.cr.close()
+        except psycopg2.Error:
+            _logger.debug("closing the runjob cursor failed", exc_info=True)
+
+
 def serve_signed(environ, start_response):
     """Run a signed slot; None when the request is not ours to serve."""
     params = url_decode(environ.get("QUERY_STRING", ""))
@@ -33,12 +127,14 @@ def serve_signed(environ, start_response):
         return None
     registry = odoo.registry(db)
     threading.current_thread().dbname = db
-    with closing(registry.cursor()) as cr:
+    cr = sql_db.Cursor(KEPT, db, sql_db.connection_info_for(db)[1])
+    try:
         signed = dict(params.items())
         if not check_signature(dispatch_secret(cr, db), signed, token):
             if not check_signature(
                 dispatch_secret(cr, db, refresh=True), signed, token
             ):
+                cr.close()
                 return None
         try:
             budget = max(float(params.get("budget") or 0), 0.0) / 1000.0
@@ -60,11 +156,14 @@ def serve_signed(environ, start_response):
             registry.reset_changes()
             _logger.exception("runjob for job %s on db %s failed", job_uuid, db)
             start_response("500 Internal Server Error", [("Content-Length", "0")])
-            return [b""]
+            return _Answer(cr)
+    except BaseException:
+        cr.close()
+        raise
     # jobs may have changed what other workers cache (e.g. job functions)
     odoo.registry(db).signal_changes()
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "0")])
-    return [b""]
+    return _Answer(cr)
 
 
 _application_unproxied = wsgi_server.application_unproxied

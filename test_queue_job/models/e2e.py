@@ -78,10 +78,23 @@ class QueueJobE2E(models.AbstractModel):
         return uuids
 
     @api.model
-    def trace(self, tag, sleep=0, fail=False, retries=0, retry_seconds=None, die=False):
+    def trace(
+        self,
+        tag,
+        sleep=0,
+        fail=False,
+        retries=0,
+        retry_seconds=None,
+        die=False,
+        taken=False,
+    ):
         """The job: records its attempt at once (committed on its own, so
         that even a killed run is counted) and, in its own transaction, its
-        successful run."""
+        successful run.
+
+        ``taken``: while it runs, the job is marked done by someone else (as
+        if found dead and run elsewhere): its own outcome must be dropped.
+        """
         started = time.time()
         uuid = self.env.context.get("job_uuid")
         with self.pool.cursor() as cr:
@@ -95,6 +108,13 @@ class QueueJobE2E(models.AbstractModel):
             raise RetryableJobError(
                 "retry %s of %s" % (retry, tag), seconds=retry_seconds
             )
+        if taken:
+            with self.pool.cursor() as cr:
+                cr.execute(
+                    "UPDATE queue_job SET state = 'done', worker_key = NULL,"
+                    " result = 'taken by another worker' WHERE uuid = %s",
+                    (uuid,),
+                )
         if die:
             # a job that takes its worker down with it (out of memory, ...)
             os.kill(os.getpid(), signal.SIGKILL)

@@ -202,3 +202,26 @@ def test_postgresql_restart_during_dispatch(template_db, servers):
     finally:
         servers.stop_all()
         cluster.destroy()
+
+
+def test_slot_drops_the_outcome_of_a_job_taken_from_it(db, servers):
+    # one slot runs the three jobs in turn; the second is taken from it while
+    # it runs: its outcome is dropped, and the slot goes on with the third
+    server = servers.start(db.name, channels="root:1", workers=2)
+    rpc = servers.rpc(server)
+    uuids = rpc.enqueue(
+        {"tag": "taken_a", "priority": 1},
+        {"tag": "taken_b", "priority": 2, "taken": True},
+        {"tag": "taken_c", "priority": 3},
+    )
+    db.wait_states(uuids, timeout=30)
+    assert db.scalar("SELECT result FROM queue_job WHERE uuid = %s", (uuids[1],)) == (
+        "taken by another worker"
+    )
+    # the job's own work went down with its dropped outcome
+    assert successes(db, "taken_") == {"taken_a": 1, "taken_c": 1}
+    pids = db.query(
+        "SELECT DISTINCT pid FROM queue_job_e2e_attempt WHERE tag LIKE 'taken_%%'"
+    )
+    assert len(pids) == 1, "expected one slot to run the three jobs"
+    assert "is no longer ours" in server.log()
