@@ -246,8 +246,9 @@ def test_channel_capacity_and_pause_change_at_runtime(db, servers):
     )
     uuids = rpc.enqueue(
         *[
+            # enough that some are still pending when the channel is paused
             {"tag": "cap%02d" % i, "channel": "root.cap", "sleep": 0.4}
-            for i in range(30)
+            for i in range(60)
         ]
     )
     time.sleep(1.0)
