@@ -74,7 +74,8 @@ def fill(dbname, rows):
             " t.func_string, 'pending', t.priority,"
             " t.date_created + g * interval '1 microsecond', 0, t.max_retries,"
             " t.channel, t.channel_method_name, t.dependencies, 0"
-            " FROM queue_job t, generate_series(2, %s) g",
+            " FROM queue_job t, generate_series(2, %s) g"
+            " WHERE t.id = (SELECT max(id) FROM queue_job)",
             (rows,),
         )
         cr.execute("VACUUM ANALYZE queue_job")
