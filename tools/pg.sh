@@ -116,6 +116,16 @@ EOF
     if [ "$has_role" != 1 ]; then
         PGUSER=postgres psql -X -q -d postgres -c "create role \"$PG_ROLE\" login createdb" >/dev/null
     fi
+    # job rows are rewritten at every state change, each page of the table and
+    # its indexes in full once after each checkpoint: compressed, that WAL no
+    # longer grows with the size of the table (a setting advised for busy
+    # queues; clusters made by an earlier version get it here)
+    if [ "$(PGUSER=postgres psql -X -q -d postgres -tAc "show wal_compression")" = off ]; then
+        PGUSER=postgres psql -X -q -d postgres -c "alter system set wal_compression = 'lz4'" \
+            >/dev/null 2>&1 \
+            || PGUSER=postgres psql -X -q -d postgres -c "alter system set wal_compression = 'on'" >/dev/null
+        PGUSER=postgres psql -X -q -d postgres -tAc "select pg_reload_conf()" >/dev/null
+    fi
     echo "export PGHOST='$QJ_PGRUN' PGPORT='$QJ_PGPORT_PRIVATE' PGUSER='$PG_ROLE'"
 }
 
