@@ -51,7 +51,10 @@ def test_job_starts_within_100ms(db, servers, workers):
     assert len(latencies) == len(tags)
     # the first one may pay for loading the registry in a fresh worker
     steady = sorted(latencies[t] for t in tags[1:])
-    assert all(value >= 0 for value in steady), latencies
+    # the commit time is taken by the enqueuing process just after its
+    # commit: when it gets the CPU back later than the runner and a worker
+    # do, the job may start a moment "before" it
+    assert all(value > -0.01 for value in steady), latencies
     assert statistics.median(steady) < 0.1, latencies
     assert steady[-2] < 0.1, latencies
 
