@@ -18,12 +18,11 @@ for both sizes: a run of a second or two is at the mercy of the machine.
 """
 import os
 import re
-import subprocess
 import time
 from datetime import datetime
 
-import psycopg2
-import qjdev
+import qjdev  # noqa: I100 (bench/run.py puts tools/ on the path)
+from common import connect, epoch, max_concurrency, odoo_shell
 
 BACKLOG = int(os.environ.get("BENCH_BACKLOG_ROWS", "1000000"))
 SMALL = 1000
@@ -32,36 +31,10 @@ WORKERS = 2
 RUNS = 3
 
 
-def epoch(value):
-    return (value - datetime(1970, 1, 1)).total_seconds()
-
-
-def connect(dbname):
-    conn = psycopg2.connect(dbname=dbname)
-    conn.autocommit = True
-    return conn
-
-
 def fill(dbname, rows):
     """``rows`` pending trivial jobs: one made by with_delay(), copied."""
     script = "env['test.queue.job.e2e'].with_delay().noop()\n" "env.cr.commit()\n"
-    proc = subprocess.run(
-        qjdev.odoo_cmd(
-            "shell",
-            "--addons-path=%s" % qjdev.addons_path(),
-            "--data-dir=%s" % os.path.join(qjdev.STATE, "filestore"),
-            "-d",
-            dbname,
-            "--no-http",
-            "--log-level=warn",
-            *qjdev.db_options(),
-        ),
-        input=script,
-        text=True,
-        capture_output=True,
-    )
-    if proc.returncode:
-        raise RuntimeError(proc.stderr[-2000:])
+    odoo_shell(dbname, script)
     conn = connect(dbname)
     with conn.cursor() as cr:
         cr.execute(
@@ -144,13 +117,7 @@ def drain(dbname):
         conn.close()
     first_start = min(epoch(s) for s, _d, _r in rows)
     last_done = max(epoch(d) for _s, d, _r in rows)
-    intervals = sorted(
-        [(epoch(s), 1) for s, _d, _r in rows] + [(epoch(d), -1) for _s, d, _r in rows]
-    )
-    running = peak = 0
-    for _t, delta in intervals:
-        running += delta
-        peak = max(peak, running)
+    peak = max_concurrency([(epoch(s), epoch(d)) for s, d, _r in rows])
     return {
         "rate": len(rows) / (last_done - first_start),
         "ready": first_start - started if started else None,
@@ -189,9 +156,6 @@ def list_view_ms(dbname):
 
 
 def run(ctx):
-    import sys
-
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     small_db = ctx.database(["queue_job", "test_queue_job"])
     runs = []
     for _i in range(RUNS):

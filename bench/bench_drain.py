@@ -9,28 +9,17 @@ The runs also check that capacity was respected and that every job ran once.
 """
 import multiprocessing
 import os
-import subprocess
 import time
 import uuid as uuidlib
 import xmlrpc.client
-from datetime import datetime
 
 import psycopg2
 import qjdev  # noqa: I100 (bench/run.py puts tools/ on the path)
+from common import connect, epoch, max_concurrency, odoo_shell
 
 JOBS = int(os.environ.get("BENCH_JOBS", "2000"))
 LATENCY_SAMPLES = int(os.environ.get("BENCH_LATENCY_SAMPLES", "100"))
 WORKERS = 2
-
-
-def epoch(value):
-    return (value - datetime(1970, 1, 1)).total_seconds()
-
-
-def connect(dbname):
-    conn = psycopg2.connect(dbname=dbname)
-    conn.autocommit = True
-    return conn
 
 
 def enqueue_noops(dbname, count):
@@ -41,32 +30,7 @@ def enqueue_noops(dbname, count):
         "    model.with_delay().noop()\n"
         "env.cr.commit()\n" % count
     )
-    proc = subprocess.run(
-        qjdev.odoo_cmd(
-            "shell",
-            "--addons-path=%s" % qjdev.addons_path(),
-            "--data-dir=%s" % qjdev.DATA_DIR,
-            "-d",
-            dbname,
-            "--no-http",
-            "--log-level=warn",
-            *qjdev.db_options(),
-        ),
-        input=script,
-        text=True,
-        capture_output=True,
-    )
-    if proc.returncode:
-        raise RuntimeError(proc.stderr[-2000:])
-
-
-def max_concurrency(intervals):
-    events = sorted([(s, 1) for s, _e in intervals] + [(e, -1) for _s, e in intervals])
-    current = peak = 0
-    for _t, delta in events:
-        current += delta
-        peak = max(peak, current)
-    return peak
+    odoo_shell(dbname, script)
 
 
 def drain_ours(dbname):
