@@ -54,6 +54,26 @@ _GIVE_BACK = (
 )
 
 
+def quiet(conn):
+    """Whether idle connection ``conn`` is open and has received nothing:
+    an idle session receives nothing, unless the server terminates it or
+    the connection is gone."""
+    if conn.closed:
+        return False
+    try:
+        readable, _w, _x = select.select([conn.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
+
+
+def close_quietly(conn):
+    try:
+        conn.close()
+    except psycopg2.Error:
+        pass
+
+
 class Liveness:
     """The advisory lock that says "this process is alive", per database.
 
@@ -72,32 +92,13 @@ class Liveness:
         """The key of this process in ``dbname``, (re)acquired if needed."""
         with cls._lock:
             entry = cls._held.get(dbname)
-            if entry and entry[0] == os.getpid() and cls._healthy(entry[1]):
+            if entry and entry[0] == os.getpid() and quiet(entry[1]):
                 return entry[2]
             if entry and entry[0] == os.getpid():
-                cls._close(entry[1])
+                close_quietly(entry[1])
             conn, key = cls._acquire(dbname)
             cls._held[dbname] = (os.getpid(), conn, key)
             return key
-
-    @staticmethod
-    def _healthy(conn):
-        if conn.closed:
-            return False
-        # an idle session in a transaction receives nothing, unless the
-        # server terminates it or the connection is gone
-        try:
-            readable, _w, _x = select.select([conn.fileno()], [], [], 0)
-        except (OSError, ValueError):
-            return False
-        return not readable
-
-    @staticmethod
-    def _close(conn):
-        try:
-            conn.close()
-        except psycopg2.Error:
-            pass
 
     @classmethod
     def _acquire(cls, dbname):

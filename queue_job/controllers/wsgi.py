@@ -8,7 +8,6 @@ milliseconds per dispatch. Unsigned requests, or signed ones we cannot check,
 go on to the ``/queue_job/runjob`` route as usual.
 """
 import logging
-import select
 import threading
 
 import psycopg2
@@ -45,16 +44,13 @@ class KeptConnections:
 
     def borrow(self, connection_info):
         name = connection_info.get("database") or connection_info.get("dbname")
-        cnx = None
-        while cnx is None:
+        while True:
             with self._lock:
                 idle = self._idle.get(name)
                 cnx = idle.pop() if idle else None
-            if cnx is None:
+            if cnx is None or execution.quiet(cnx):
                 break
-            if not _usable(cnx):
-                _close(cnx)
-                cnx = None
+            execution.close_quietly(cnx)
         if cnx is None:
             cnx = psycopg2.connect(
                 connection_factory=sql_db.PsycoConnection, **connection_info
@@ -70,7 +66,7 @@ class KeptConnections:
             except psycopg2.Error:
                 keep_in_pool = False
         if not keep_in_pool:
-            _close(connection)
+            execution.close_quietly(connection)
             return
         with self._lock:
             idle = self._idle.setdefault(connection._qj_name, [])
@@ -78,26 +74,7 @@ class KeptConnections:
                 idle.append(connection)
                 connection = None
         if connection is not None:
-            _close(connection)
-
-
-def _usable(cnx):
-    """Not closed, and nothing received while idle (a server that shuts
-    down or ends the session says so on the socket)."""
-    if cnx.closed:
-        return False
-    try:
-        readable, _w, _x = select.select([cnx.fileno()], [], [], 0)
-    except (OSError, ValueError):
-        return False
-    return not readable
-
-
-def _close(cnx):
-    try:
-        cnx.close()
-    except psycopg2.Error:
-        pass
+            execution.close_quietly(connection)
 
 
 KEPT = KeptConnections()
