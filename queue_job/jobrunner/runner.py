@@ -72,19 +72,26 @@ SELECT 'e', NULL, NULL, NULL, NULL, NULL, min(eta), NULL FROM queue_job
  WHERE state = 'pending' AND eta > $6
 """
 
-# started jobs whose worker's liveness lock is gone: back to pending with one
-# more try, or failed once their tries are exhausted
-_REQUEUE_DEAD = """
-WITH dead AS (
-    SELECT j.id, j.max_retries > 0 AND j.retry + 1 >= j.max_retries AS exhausted
-      FROM queue_job j
-     WHERE j.state = 'started' AND j.worker_key IS NOT NULL
-       AND NOT EXISTS (
+# whether the worker process of liveness key %s (execution.Liveness) lives:
+# it holds its advisory lock
+_LOCK_HELD = """EXISTS (
            SELECT 1 FROM pg_locks l
             WHERE l.locktype = 'advisory' AND l.granted
               AND l.database = (SELECT oid FROM pg_database
                                  WHERE datname = current_database())
-              AND l.classid = %(ns)s AND l.objid = j.worker_key AND l.objsubid = 2)
+              AND l.classid = %%(ns)s AND l.objid = %s AND l.objsubid = 2)"""
+
+# started jobs whose worker's liveness lock is gone: back to pending with one
+# more try, or failed once their tries are exhausted
+_REQUEUE_DEAD = (
+    """
+WITH dead AS (
+    SELECT j.id, j.max_retries > 0 AND j.retry + 1 >= j.max_retries AS exhausted
+      FROM queue_job j
+     WHERE j.state = 'started' AND j.worker_key IS NOT NULL
+       AND NOT """
+    + _LOCK_HELD % "j.worker_key"
+    + """
        FOR UPDATE SKIP LOCKED
 )
 UPDATE queue_job j
@@ -106,24 +113,24 @@ UPDATE queue_job j
  WHERE j.id = d.id
 RETURNING j.uuid, j.state, j.retry
 """
+)
 
 # the counter rows of processes that are gone, folded into shard 0
-_FOLD_COUNTERS = """
+_FOLD_COUNTERS = (
+    """
 WITH gone AS (
     DELETE FROM queue_job_counter c
      WHERE c.shard <> 0
-       AND NOT EXISTS (
-           SELECT 1 FROM pg_locks l
-            WHERE l.locktype = 'advisory' AND l.granted
-              AND l.database = (SELECT oid FROM pg_database
-                                 WHERE datname = current_database())
-              AND l.classid = %(ns)s AND l.objid = c.shard AND l.objsubid = 2)
+       AND NOT """
+    + _LOCK_HELD % "c.shard"
+    + """
     RETURNING c.channel, c.name, c.value
 )
 INSERT INTO queue_job_counter AS c (channel, name, shard, value)
 SELECT channel, name, 0, sum(value) FROM gone GROUP BY channel, name
 ON CONFLICT (channel, name, shard) DO UPDATE SET value = c.value + EXCLUDED.value
 """
+)
 
 
 def _epoch(value):
