@@ -285,7 +285,10 @@ class Statements:
                 "$%d%s" % (i, part) for i, part in enumerate(numbered[1:], 1)
             )
             if not self.names:
-                self.cr.execute("SET plan_cache_mode = force_generic_plan")
+                # generic plans are costed for a whole backlog: no JIT for them
+                self.cr.execute(
+                    "SET plan_cache_mode = force_generic_plan; SET jit = off"
+                )
             self.cr.execute("PREPARE %s AS %s" % (name, text))
             self.names[sql] = name
         self.cr.execute(
@@ -299,7 +302,7 @@ class Statements:
             return
         try:
             self.cr.execute(
-                "RESET plan_cache_mode; "
+                "RESET plan_cache_mode; RESET jit; "
                 + "; ".join("DEALLOCATE %s" % name for name in self.names.values())
             )
         except psycopg2.Error:

@@ -11,5 +11,6 @@ from . import (
     test_job_channels,
     test_related_actions,
     test_requeue_stuck,
+    test_slot_statements,
     test_with_delay,
 )
