@@ -18,6 +18,7 @@ LOCK_NAMESPACE = 0x716A6F62
 WAITING_STATES = ("wait_dependencies", "pending", "enqueued")
 
 LEASE_TABLE = "queue_job_runner_lease"
+NOTICE_TABLE = "queue_job_failure_notice"
 
 _WAITING_SQL = "('wait_dependencies', 'pending', 'enqueued')"
 # the states the Jobs action shows by default (every state but done, cancelled)
@@ -190,6 +191,15 @@ ALTER TABLE queue_job_runner_lease
     ADD COLUMN IF NOT EXISTS error_at timestamp;
 """
 
+# Jobs the runner set failed (found dead too often) whose failure notice is
+# still to be posted: the runner has no ORM, the cron "Job Queue: failure
+# notices" posts them.
+NOTICES = """
+CREATE TABLE IF NOT EXISTS queue_job_failure_notice (
+    job_id integer PRIMARY KEY REFERENCES queue_job (id) ON DELETE CASCADE
+);
+"""
+
 # Counters of job outcomes, for the metrics endpoint. Each worker process
 # adds to its own shard (worker_key % COUNTER_SHARDS), in the transaction of
 # the outcome: exact, and no row that every job of a busy channel updates.
@@ -238,3 +248,4 @@ def apply(cr):
         cr.execute(CHANNEL_TRIGGER)
     cr.execute(LEASE)
     cr.execute(COUNTERS)
+    cr.execute(NOTICES)

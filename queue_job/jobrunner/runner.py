@@ -83,9 +83,9 @@ _LOCK_HELD = """EXISTS (
 
 # started jobs whose worker's liveness lock is gone: back to pending with one
 # more try, or failed once their tries are exhausted
-_REQUEUE_DEAD = (
+_DEAD = (
     """
-WITH dead AS (
+dead AS (
     SELECT j.id, j.max_retries > 0 AND j.retry + 1 >= j.max_retries AS exhausted
       FROM queue_job j
      WHERE j.state = 'started' AND j.worker_key IS NOT NULL
@@ -93,7 +93,7 @@ WITH dead AS (
     + _LOCK_HELD % "j.worker_key"
     + """
        FOR UPDATE SKIP LOCKED
-)
+), moved AS (
 UPDATE queue_job j
    SET retry = j.retry + 1,
        state = CASE WHEN d.exhausted THEN 'failed' ELSE 'pending' END,
@@ -111,9 +111,26 @@ UPDATE queue_job j
        worker_key = NULL
   FROM dead d
  WHERE j.id = d.id
-RETURNING j.uuid, j.state, j.retry
-"""
+RETURNING j.id, j.uuid, j.state, j.retry
+)"""
 )
+_REQUEUE_DEAD = "WITH " + _DEAD + " SELECT uuid, state, retry FROM moved"
+# the same, keeping the failed ones for their failure notice (the cron posting
+# them is triggered once the statement is committed)
+_REQUEUE_DEAD_NOTICED = (
+    "WITH "
+    + _DEAD
+    + """, noticed AS (
+INSERT INTO queue_job_failure_notice (job_id)
+SELECT id FROM moved WHERE state = 'failed' ON CONFLICT DO NOTHING
+)
+SELECT uuid, state, retry FROM moved"""
+)
+_TRIGGER_NOTICES = """
+INSERT INTO ir_cron_trigger (cron_id, call_at)
+SELECT res_id, now() AT TIME ZONE 'UTC' FROM ir_model_data
+ WHERE module = 'queue_job' AND name = 'ir_cron_failure_notices'
+"""
 
 # the counter rows of processes that are gone, folded into shard 0
 _FOLD_COUNTERS = (
@@ -172,6 +189,7 @@ class Database:
         self.failed = {}  # uuid -> channel string, blocking sequential channels
         self.inflight = {}  # uuid -> monotonic time of dispatch
         self.overrides_supported = False
+        self.notices = False  # the db keeps failure notices (queue_job updated)
         self.windows_full = False
         self.dispatched_at = None  # last runjob request delivered
         self.error = self.error_at = None  # last one that was not
@@ -517,8 +535,17 @@ class Database:
         """Dead jobs back to the queue; stale ``enqueued`` jobs too."""
         self.next_housekeeping = now + HOUSEKEEPING_INTERVAL
         with self.cursor() as cr:
-            cr.execute(_REQUEUE_DEAD, {"ns": schema.LOCK_NAMESPACE})
-            for uuid_, state, retry in cr.fetchall():
+            if not self.notices:  # until queue_job is updated to have them
+                self.notices = schema.table_exists(cr, schema.NOTICE_TABLE)
+            cr.execute(
+                _REQUEUE_DEAD_NOTICED if self.notices else _REQUEUE_DEAD,
+                {"ns": schema.LOCK_NAMESPACE},
+            )
+            rows = cr.fetchall()
+            if self.notices and any(state == "failed" for _u, state, _r in rows):
+                cr.execute(_TRIGGER_NOTICES)
+                self.runner.wake_crons(self.name)
+            for uuid_, state, retry in rows:
                 self.changed = True
                 transitions.log(uuid_, self.name, None, "started", state, dead=1)
                 if state == "failed":
@@ -721,6 +748,21 @@ class QueueJobRunner:
             keepalives=1, keepalives_idle=10, keepalives_interval=5, keepalives_count=3
         )
         return psycopg2.connect(**info)
+
+    def wake_crons(self, dbname):
+        """Wake Odoo's cron workers for ``dbname``, as ir.cron's _trigger does
+        (they listen on the postgres database). Failing that, they find the
+        trigger at their next poll, within minutes."""
+        try:
+            conn = self.connect("postgres")
+            try:
+                conn.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
+                with conn.cursor() as cr:
+                    cr.execute("NOTIFY cron_trigger, %s", (dbname,))
+            finally:
+                conn.close()
+        except psycopg2.Error as exc:
+            _logger.warning("cron workers of db %s not woken: %s", dbname, exc)
 
     def list_databases(self):
         if self.db_names:

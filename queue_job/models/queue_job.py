@@ -767,6 +767,26 @@ class QueueJob(models.Model):
             if msg:
                 record.message_post(body=msg, subtype_xmlid="queue_job.mt_job_failed")
 
+    @api.model
+    def _post_failure_notices(self, limit=200):
+        """Post the failure notices the runner could not: of jobs it set
+        failed after their worker died too often (queue_job_failure_notice).
+        Returns the jobs notified."""
+        cr = self.env.cr
+        cr.execute(
+            "DELETE FROM queue_job_failure_notice WHERE job_id IN ("
+            " SELECT job_id FROM queue_job_failure_notice ORDER BY job_id"
+            " LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING job_id",
+            (limit,),
+        )
+        ids = [row[0] for row in cr.fetchall()]
+        # a job requeued meanwhile is not failed any more
+        jobs = self.browse(ids).exists().filtered(lambda job_: job_.state == FAILED)
+        jobs._message_post_on_failure()
+        if len(ids) == limit:
+            self.env.ref("queue_job.ir_cron_failure_notices")._trigger()
+        return jobs
+
     def _subscribe_users_domain(self):
         """Users told about failures: the managers of the jobs' companies."""
         group = self.env.ref("queue_job.group_queue_job_manager")

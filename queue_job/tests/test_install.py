@@ -38,6 +38,7 @@ class TestInstall(common.TransactionCase):
         for name, _ddl in schema.INDEXES:
             self.assertIn(name, indexes)
         self.assertTrue(schema.table_exists(cr, schema.LEASE_TABLE))
+        self.assertTrue(schema.table_exists(cr, schema.NOTICE_TABLE))
 
     def test_data(self):
         self.assertEqual(self.env.ref("queue_job.channel_root").complete_name, "root")
@@ -50,6 +51,10 @@ class TestInstall(common.TransactionCase):
         self.assertEqual(
             self.env.ref("queue_job.ir_cron_autovacuum_queue_jobs").code,
             "model.autovacuum()",
+        )
+        self.assertEqual(
+            self.env.ref("queue_job.ir_cron_failure_notices").code,
+            "model._post_failure_notices()",
         )
         self.assertEqual(self.env.ref("queue_job.mt_job_failed").res_model, "queue.job")
         rule = self.env.ref("queue_job.queue_job_comp_rule")

@@ -6,6 +6,7 @@ from . import (
     test_delayable,
     test_dependencies,
     test_enqueue,
+    test_failure_notices,
     test_job,
     test_job_auto_delay,
     test_job_channels,

@@ -76,10 +76,14 @@ def test_killed_worker_job_comes_back_and_blocks_nothing(db, servers):
 
 
 def test_job_killing_its_worker_every_time_ends_failed(db, servers):
-    server = servers.start(db.name, channels="root:2", workers=2)
+    # a cron worker, to post the failure notice the runner cannot
+    server = servers.start(
+        db.name, channels="root:2", workers=2, extra_args=["--max-cron-threads=1"]
+    )
     rpc = servers.rpc(server)
     (uuid,) = rpc.enqueue({"tag": "suicide", "die": True, "max_retries": 3})
     db.wait_states([uuid], states=("failed",), timeout=60)
+    failed = time.time()
     row = db.query(
         "SELECT retry, exc_name, exc_message FROM queue_job WHERE uuid = %s", (uuid,)
     )[0]
@@ -90,6 +94,34 @@ def test_job_killing_its_worker_every_time_ends_failed(db, servers):
         "SELECT count(*) FROM queue_job_e2e_attempt WHERE tag = 'suicide'"
     )
     assert attempts == 3
+    # its failure notice, posted by the cron the runner triggered
+    notices = wait_for(
+        lambda: db.scalar(
+            "SELECT count(*) FROM mail_message m JOIN queue_job j"
+            " ON m.model = 'queue.job' AND m.res_id = j.id"
+            " JOIN ir_model_data d ON d.model = 'mail.message.subtype'"
+            " AND d.res_id = m.subtype_id AND d.name = 'mt_job_failed'"
+            " WHERE j.uuid = %s",
+            (uuid,),
+        ),
+        30,
+        "the failure notice posted",
+    )
+    assert notices == 1
+    assert time.time() - failed < 30
+    assert db.scalar("SELECT count(*) FROM queue_job_failure_notice") == 0
+
+
+def test_jobs_found_dead_in_a_db_without_failure_notices(db, servers):
+    # a database whose queue_job was not updated since failure notices came
+    db.query("DROP TABLE queue_job_failure_notice")
+    server = servers.start(db.name, channels="root:2", workers=2)
+    rpc = servers.rpc(server)
+    (uuid,) = rpc.enqueue({"tag": "suicide", "die": True, "max_retries": 2})
+    db.wait_states([uuid], states=("failed",), timeout=60)
+    assert db.scalar("SELECT retry FROM queue_job WHERE uuid = %s", (uuid,)) == 2
+    assert "found dead 2 times: failed" in server.log()
+    assert " ERROR " not in server.log()
 
 
 def test_killed_runner_comes_back_and_nothing_runs_twice(db, servers):
