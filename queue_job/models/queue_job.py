@@ -782,7 +782,14 @@ class QueueJob(models.Model):
         ids = [row[0] for row in cr.fetchall()]
         # a job requeued meanwhile is not failed any more
         jobs = self.browse(ids).exists().filtered(lambda job_: job_.state == FAILED)
-        jobs._message_post_on_failure()
+        for job_ in jobs:
+            # one notice that cannot be posted must not hold back the others
+            try:
+                with cr.savepoint():
+                    job_._message_post_on_failure()
+            except Exception:
+                _logger.exception("failure notice of job %s not posted", job_.uuid)
+                jobs -= job_
         if len(ids) == limit:
             self.env.ref("queue_job.ir_cron_failure_notices")._trigger()
         return jobs

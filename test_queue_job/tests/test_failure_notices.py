@@ -64,3 +64,20 @@ class TestFailureNotices(JobCommonCase):
         stored.unlink()
         self.assertEqual(self._notices_left(), 0)
         self.assertFalse(self.queue_job._post_failure_notices())
+
+    def test_a_notice_that_fails_holds_back_no_other(self):
+        broken, sound = self._failed_by_runner(), self._failed_by_runner()
+        message = type(broken)._message_failed_job
+
+        def failed_job_message(job_):
+            if job_ == broken:
+                raise ValueError("no message for this one")
+            return message(job_)
+
+        self.patch(type(broken), "_message_failed_job", failed_job_message)
+        with self.assertLogs("odoo.addons.queue_job.models.queue_job", "ERROR"):
+            notified = self.queue_job._post_failure_notices()
+        self.assertEqual(notified, sound)
+        self.assertEqual(len(sound.message_ids), 1)
+        self.assertFalse(broken.message_ids)
+        self.assertEqual(self._notices_left(), 0)
