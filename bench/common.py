@@ -1,6 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
 """What several benchmarks use: times, connections, an Odoo shell, overlap."""
-import subprocess
 from datetime import datetime
 
 import psycopg2
@@ -19,21 +18,7 @@ def connect(dbname):
 
 def odoo_shell(dbname, script):
     """Run ``script`` in ``odoo-bin shell`` on ``dbname``; raise on failure."""
-    proc = subprocess.run(
-        qjdev.odoo_cmd(
-            "shell",
-            "--addons-path=%s" % qjdev.addons_path(),
-            "--data-dir=%s" % qjdev.DATA_DIR,
-            "-d",
-            dbname,
-            "--no-http",
-            "--log-level=warn",
-            *qjdev.db_options(),
-        ),
-        input=script,
-        text=True,
-        capture_output=True,
-    )
+    proc = qjdev.odoo_shell(dbname, script)
     if proc.returncode:
         raise RuntimeError(proc.stderr[-2000:])
 

@@ -71,6 +71,26 @@ def odoo_cmd(*args):
     return [PYTHON, os.path.join(ODOO_SRC, "odoo-bin")] + list(args)
 
 
+def odoo_shell(dbname, script):
+    """Run ``script`` in ``odoo-bin shell`` on ``dbname``; the finished
+    process (text output captured), for the caller to judge."""
+    return subprocess.run(
+        odoo_cmd(
+            "shell",
+            "--addons-path=%s" % addons_path(),
+            "--data-dir=%s" % DATA_DIR,
+            "-d",
+            dbname,
+            "--no-http",
+            "--log-level=warn",
+            *db_options(),
+        ),
+        input=script,
+        text=True,
+        capture_output=True,
+    )
+
+
 def psql(sql, db="postgres", check=True):
     """Run one SQL text with psql; return its unaligned output."""
     proc = subprocess.run(

@@ -12,7 +12,6 @@ import hashlib
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 
@@ -138,21 +137,7 @@ def create_demo_db():
     qjdev.clone_db(qjdev.base_template(), building)
     try:
         qjdev.install_db(building, ["queue_job"], log_path=log, demo=True)
-        proc = subprocess.run(
-            qjdev.odoo_cmd(
-                "shell",
-                "--addons-path=%s" % qjdev.addons_path(),
-                "--data-dir=%s" % qjdev.DATA_DIR,
-                "-d",
-                building,
-                "--no-http",
-                "--log-level=warn",
-                *qjdev.db_options(),
-            ),
-            input=DEMO_JOBS,
-            text=True,
-            capture_output=True,
-        )
+        proc = qjdev.odoo_shell(building, DEMO_JOBS)
         if proc.returncode:
             fail("creating the demo jobs failed:\n%s" % proc.stderr[-3000:])
         qjdev.rename_db(building, DB)

@@ -172,22 +172,8 @@ class Browser:
 def prepare_db(name):
     qjdev.clone_db(qjdev.base_template(), name)
     qjdev.install_db(name, ["queue_job"], log_path="/dev/null")
-    proc = subprocess.run(
-        qjdev.odoo_cmd(
-            "shell",
-            "--addons-path=%s" % qjdev.addons_path(),
-            "--data-dir=%s" % qjdev.DATA_DIR,
-            "-d",
-            name,
-            "--no-http",
-            "--log-level=warn",
-            *qjdev.db_options(),
-        ),
-        input=PREPARE,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    proc = qjdev.odoo_shell(name, PREPARE)
+    proc.check_returncode()
     match = re.search(r"QJ-IDS (\d+) (\d+)", proc.stdout)
     if not match:
         raise RuntimeError("preparing the jobs failed:\n%s" % proc.stderr[-3000:])
