@@ -7,6 +7,7 @@ one runner dispatches a database at a time), and a channel manager holding the
 running jobs plus a bounded window of the best pending jobs of each channel,
 read from the database when something changed. See docs/DESIGN.md, section 6.
 """
+import contextlib
 import json
 import logging
 import os
@@ -749,73 +750,68 @@ class QueueJobRunner:
         )
         return psycopg2.connect(**info)
 
+    @contextlib.contextmanager
+    def brief_cursor(self, dbname):
+        """A cursor on a connection to ``dbname`` made for it, in autocommit
+        mode, closed after."""
+        conn = self.connect(dbname)
+        try:
+            conn.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
+            with conn.cursor() as cr:
+                yield cr
+        finally:
+            conn.close()
+
     def wake_crons(self, dbname):
         """Wake Odoo's cron workers for ``dbname``, as ir.cron's _trigger does
         (they listen on the postgres database). Failing that, they find the
         trigger at their next poll, within minutes."""
         try:
-            conn = self.connect("postgres")
-            try:
-                conn.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
-                with conn.cursor() as cr:
-                    cr.execute("NOTIFY cron_trigger, %s", (dbname,))
-            finally:
-                conn.close()
+            with self.brief_cursor("postgres") as cr:
+                cr.execute("NOTIFY cron_trigger, %s", (dbname,))
         except psycopg2.Error as exc:
             _logger.warning("cron workers of db %s not woken: %s", dbname, exc)
 
     def list_databases(self):
         if self.db_names:
             return list(self.db_names)
-        conn = self.connect("postgres")
-        try:
-            conn.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
-            with conn.cursor() as cr:
-                cr.execute(
-                    "SELECT datname FROM pg_database WHERE datallowconn "
-                    "AND NOT datistemplate AND datname <> 'postgres' ORDER BY datname"
-                )
-                names = [row[0] for row in cr.fetchall()]
-        finally:
-            conn.close()
+        with self.brief_cursor("postgres") as cr:
+            cr.execute(
+                "SELECT datname FROM pg_database WHERE datallowconn "
+                "AND NOT datistemplate AND datname <> 'postgres' ORDER BY datname"
+            )
+            names = [row[0] for row in cr.fetchall()]
         if self.dbfilter and "%h" not in self.dbfilter and "%d" not in self.dbfilter:
             names = [n for n in names if re.match(self.dbfilter, n)]
         return names
 
     def has_queue_job(self, dbname):
-        conn = self.connect(dbname)
-        try:
-            conn.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
-            with conn.cursor() as cr:
-                cr.execute("SELECT to_regclass('ir_module_module') IS NOT NULL")
-                if not cr.fetchone()[0]:
-                    return False
-                cr.execute(
-                    "SELECT 1 FROM ir_module_module "
-                    "WHERE name = 'queue_job' AND state = 'installed'"
+        with self.brief_cursor(dbname) as cr:
+            cr.execute("SELECT to_regclass('ir_module_module') IS NOT NULL")
+            if not cr.fetchone()[0]:
+                return False
+            cr.execute(
+                "SELECT 1 FROM ir_module_module "
+                "WHERE name = 'queue_job' AND state = 'installed'"
+            )
+            if not cr.fetchone():
+                return False
+            cr.execute(
+                "SELECT count(*) FROM pg_trigger WHERE tgrelid = "
+                "'queue_job'::regclass AND tgname IN %s",
+                (schema.TRIGGER_NAMES,),
+            )
+            if cr.fetchone()[0] != len(schema.TRIGGER_NAMES):
+                _logger.error("queue_job_notify trigger is missing in db %s", dbname)
+                return False
+            if not schema.table_exists(cr, schema.LEASE_TABLE):
+                _logger.error(
+                    "%s is missing in db %s: update queue_job",
+                    schema.LEASE_TABLE,
+                    dbname,
                 )
-                if not cr.fetchone():
-                    return False
-                cr.execute(
-                    "SELECT count(*) FROM pg_trigger WHERE tgrelid = "
-                    "'queue_job'::regclass AND tgname IN %s",
-                    (schema.TRIGGER_NAMES,),
-                )
-                if cr.fetchone()[0] != len(schema.TRIGGER_NAMES):
-                    _logger.error(
-                        "queue_job_notify trigger is missing in db %s", dbname
-                    )
-                    return False
-                if not schema.table_exists(cr, schema.LEASE_TABLE):
-                    _logger.error(
-                        "%s is missing in db %s: update queue_job",
-                        schema.LEASE_TABLE,
-                        dbname,
-                    )
-                    return False
-                return True
-        finally:
-            conn.close()
+                return False
+            return True
 
     def refresh_databases(self):
         self.next_db_list = time.time() + DB_LIST_INTERVAL
