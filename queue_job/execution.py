@@ -147,6 +147,14 @@ class Claim:
     def guard_params(self):
         return (self.id, self.key, self.date_started)
 
+    def outcome_update(self, assignments, params):
+        """(sql, params) of the UPDATE writing ``assignments`` to the job,
+        only while it is still this claim's."""
+        return (
+            "UPDATE queue_job SET %s WHERE %s" % (assignments, self.GUARD),
+            tuple(params) + self.guard_params(),
+        )
+
     def counters(self, outcome):
         """Rows added to queue_job_counter for this run's ``outcome``."""
         bucket = next(
@@ -646,10 +654,7 @@ class SlotRunner:
     def _guarded(self, claim, outcome, assignments, params):
         """Write the outcome of ``claim`` if the job is still ours; count it
         for the metrics once it commits."""
-        self.cr.execute(
-            "UPDATE queue_job SET %s WHERE %s" % (assignments, claim.GUARD),
-            tuple(params) + claim.guard_params(),
-        )
+        self.cr.execute(*claim.outcome_update(assignments, params))
         return self._outcome_written(claim, outcome, self.cr.rowcount == 1)
 
     def _outcome_written(self, claim, outcome, written):
@@ -726,12 +731,7 @@ class SlotRunner:
         extras = self._extra_values(job)
         if not (extras or job.graph_uuid) and self._continue("done"):
             # written by _next() in the statement claiming the next job
-            self._deferred = (
-                claim,
-                "UPDATE queue_job SET %s WHERE %s" % (assignments, claim.GUARD),
-                params + claim.guard_params(),
-                job,
-            )
+            self._deferred = (claim, *claim.outcome_update(assignments, params), job)
             _logger.debug("job %s done in %.3fs", claim.uuid, exec_time)
             return "done"
         if not self._guarded(claim, "done", assignments, params):
