@@ -362,7 +362,7 @@ class OdooServer:
                 return True
             except requests.RequestException:
                 if self.proc.poll() is not None:
-                    raise RuntimeError("odoo exited; log: %s" % self.log_path)
+                    raise RuntimeError("odoo exited; log: %s" % self.log_path) from None
                 time.sleep(0.1)
         raise TimeoutError("odoo did not answer HTTP at %s" % self.url)
 
@@ -388,10 +388,8 @@ class OdooServer:
                 os.killpg(self.proc.pid, sig)
             else:
                 os.kill(self.proc.pid, sig)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            pass
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -527,10 +525,8 @@ class TempCluster:
         return new_name
 
     def destroy(self):
-        try:
-            self.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.stop("immediate")  # already stopped
         shutil.rmtree(self.base, ignore_errors=True)
 
 

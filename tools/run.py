@@ -191,7 +191,7 @@ def check_health(pid, seconds, from_end=False):
 def summary(watch, port):
     running = watch.running()
     parts = []
-    for kind, count in expected_processes().items():
+    for kind in expected_processes():
         have = len(running.get(kind, []))
         name = server_health.label(kind)
         parts.append("%d %ss" % (have, name) if have != 1 else name)

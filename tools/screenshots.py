@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
 """Screenshots of the Job Queue UI for docs/, taken from a real server.
 
