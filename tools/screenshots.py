@@ -15,15 +15,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
+import qjdev
 import requests
 import websocket
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import qjdev  # noqa: E402
 
 WIDTH, HEIGHT = 1400, 860
 
