@@ -1,11 +1,95 @@
 # Copyright 2026 queue_job developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
-"""What other addons build on in our data: the channels and functions that
-several addons declare."""
+"""What other addons build on in our views and data: the anchors their
+inheriting views name, and the channels and functions that several addons
+declare."""
+from lxml import etree
 from psycopg2 import IntegrityError
 
-from odoo.tests import common
+from odoo.tests import common, tagged
 from odoo.tools import mute_logger
+
+
+# once every module is loaded: while modules install, Odoo applies the
+# extensions of installed modules only, not views created on the fly
+@tagged("post_install", "-at_install")
+class TestViewsInheritance(common.TransactionCase):
+    def _arch(self, xmlid):
+        view = self.env.ref(xmlid)
+        result = self.env[view.model].fields_view_get(view.id, view.type)
+        return etree.fromstring(result["arch"])
+
+    def _extend(self, xmlid, arch):
+        """An extension of view ``xmlid``, as another addon writes it."""
+        parent = self.env.ref(xmlid)
+        return self.env["ir.ui.view"].create(
+            {
+                "name": "another addon's extension",
+                "model": parent.model,
+                "inherit_id": parent.id,
+                "arch": arch,
+            }
+        )
+
+    def test_job_form_anchors(self):
+        self._extend(
+            "queue_job.view_queue_job_form",
+            """<data>
+                <div name="button_box" position="inside">
+                    <button name="open_related_action" type="object" string="X1" />
+                </div>
+                <page name="results" position="before">
+                    <page name="x_page_1" string="X2" />
+                </page>
+                <page name="dependencies" position="after">
+                    <page name="x_page_2" string="X3" />
+                </page>
+                <group name="result" position="inside">
+                    <field name="priority" />
+                </group>
+                <group name="exc_info" position="after">
+                    <group name="x_group" string="X4" />
+                </group>
+                <xpath expr="//div[@id='exc_name']" position="after">
+                    <field name="retry" />
+                </xpath>
+                <button name="requeue" position="attributes">
+                    <attribute name="string">X5</attribute>
+                </button>
+                <field name="exc_info" position="before">
+                    <field name="eta" />
+                </field>
+            </data>""",
+        )
+        arch = self._arch("queue_job.view_queue_job_form")
+        for label in ("X1", "X2", "X3", "X4", "X5"):
+            self.assertEqual(len(arch.xpath("//*[@string='%s']" % label)), 1, label)
+        notebook = [page.get("name") for page in arch.xpath("//notebook/page")]
+        self.assertEqual(notebook[:2], ["x_page_1", "results"])
+        self.assertEqual(notebook[notebook.index("dependencies") + 1], "x_page_2")
+        (result,) = arch.xpath("//group[@name='result']")
+        self.assertEqual(result.xpath(".//field/@name"), ["result", "priority"])
+        (exc_info,) = arch.xpath("//group[@name='exc_info']")
+        self.assertEqual(exc_info.xpath("./field/@name"), ["retry", "eta", "exc_info"])
+
+    def test_list_and_search_anchors(self):
+        self._extend(
+            "queue_job.view_queue_job_tree",
+            '<field name="exc_message" position="after">'
+            '<field name="priority" /></field>',
+        )
+        self._extend(
+            "queue_job.view_queue_job_search",
+            '<filter name="failed" position="after">'
+            "<filter name='x_prio' string='Urgent' domain=\"[('priority', '=', 1)]\"/>"
+            "</filter>",
+        )
+        columns = self._arch("queue_job.view_queue_job_tree").xpath(
+            "//tree/field/@name"
+        )
+        self.assertEqual(columns[columns.index("exc_message") + 1], "priority")
+        filters = self._arch("queue_job.view_queue_job_search").xpath("//filter/@name")
+        self.assertEqual(filters[filters.index("failed") + 1], "x_prio")
 
 
 class TestDeclaredTwice(common.TransactionCase):
