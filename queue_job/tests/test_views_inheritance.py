@@ -1,8 +1,8 @@
 # Copyright 2026 queue_job developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
 """What other addons build on in our views and data: the anchors their
-inheriting views name, and the channels and functions that several addons
-declare."""
+inheriting views name, the wizard forms made from one, and the channels and
+functions that several addons declare."""
 from lxml import etree
 from psycopg2 import IntegrityError
 
@@ -90,6 +90,45 @@ class TestViewsInheritance(common.TransactionCase):
         self.assertEqual(columns[columns.index("exc_message") + 1], "priority")
         filters = self._arch("queue_job.view_queue_job_search").xpath("//filter/@name")
         self.assertEqual(filters[filters.index("failed") + 1], "x_prio")
+
+    def test_wizard_forms(self):
+        buttons = {
+            "queue_job.action_requeue_job": "requeue",
+            "queue_job.action_set_jobs_done": "set_done",
+            "queue_job.action_set_jobs_cancelled": "set_cancelled",
+        }
+        for xmlid, button in buttons.items():
+            with self.subTest(action=xmlid):
+                action = self.env.ref(xmlid)
+                form = self.env[action.res_model].fields_view_get(
+                    action.view_id.id, "form"
+                )
+                arch = etree.fromstring(form["arch"])
+                self.assertEqual(form["model"], action.res_model)
+                self.assertEqual(
+                    arch.xpath("//footer/button[@type='object']/@name"), [button]
+                )
+                self.assertEqual(len(arch.xpath("//field[@name='job_ids']")), 1)
+                self.assertIn("job_ids", form["fields"])
+
+    def test_wizard_form_extensions(self):
+        # an addon extends one wizard's form, the others keep theirs
+        self._extend(
+            "queue_job.view_set_jobs_done",
+            '<button name="set_done" position="after">'
+            '<button name="requeue" type="object" string="Requeue instead" />'
+            "</button>",
+        )
+        done = self._arch("queue_job.view_set_jobs_done")
+        self.assertEqual(
+            done.xpath("//footer/button[@type='object']/@name"),
+            ["set_done", "requeue"],
+        )
+        cancelled = self._arch("queue_job.view_set_jobs_cancelled")
+        self.assertEqual(
+            cancelled.xpath("//footer/button[@type='object']/@name"),
+            ["set_cancelled"],
+        )
 
 
 class TestDeclaredTwice(common.TransactionCase):
