@@ -11,5 +11,6 @@ from . import (
     test_ui_access,
     test_ui_tours,
     test_ui_views,
+    test_views_inheritance,
     test_wizards,
 )
