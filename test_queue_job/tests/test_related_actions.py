@@ -53,16 +53,14 @@ class TestRelatedAction(QueueJobCase):
         ]
         for records, action in cases:
             with self.subTest(records=records.ids):
-                job = self.stored_job(records.testing_related_action__return_none)
+                job = self.stored_job(records.testing_related_action__no)
                 self.assertEqual(job.related_action(), action)
                 self.assertEqual(job.db_record().open_related_action(), action)
 
     def test_default_action_without_records(self):
-        self.assertNoAction(
-            self.stored_job(self.model.testing_related_action__return_none)
-        )
+        self.assertNoAction(self.stored_job(self.model.testing_related_action__no))
         record = self.model.create({})
-        job = self.stored_job(record.testing_related_action__return_none)
+        job = self.stored_job(record.testing_related_action__no)
         record.unlink()
         self.assertNoAction(job)
         # the same on the addon's own model
@@ -74,7 +72,9 @@ class TestRelatedAction(QueueJobCase):
 
     def test_disabled_by_the_job_function(self):
         # {"enable": False}, even with records to open
-        self.assertNoAction(self.stored_job(self.two.testing_related_action__no))
+        self.assertNoAction(
+            self.stored_job(self.two.testing_related_action__return_none)
+        )
 
     def test_method_and_kwargs_from_the_job_function(self):
         # {"func_name": "testing_related_method", "kwargs": {"b": 4}}; that
@@ -91,6 +91,11 @@ class TestRelatedAction(QueueJobCase):
         job = self.stored_job(self.one.testing_related_action__kwargs)
         self.assertEqual(job.job_config.related_action_kwargs, {})
         self.assertEqual(job.related_action(), (job.db_record(), {}))
+
+    def test_configured_method_that_finds_nothing(self):
+        function = self.env.ref("test_queue_job.job_function_related_action_kwargs")
+        function.related_action = {"func_name": "testing_related__none"}
+        self.assertNoAction(self.stored_job(self.one.testing_related_action__kwargs))
 
     def test_url_made_from_a_job_argument(self):
         # kwargs {"url": "https://en.wikipedia.org/wiki/{subject}"}
