@@ -36,14 +36,14 @@ class JobSubject(models.Model):
 
     name = fields.Char()
 
+    def _job_store_values(self, job):
+        suffix = "_BUT_FAILED" if job.state == "failed" else ""
+        return {"additional_info": "JUST_TESTING%s" % suffix}
+
     @api.model
     def _job_prepare_context_before_enqueue_keys(self):
         # the context keys kept with the job (none by default on 15.0)
         return ("tz", "lang")
-
-    def _job_store_values(self, job):
-        suffix = "_BUT_FAILED" if job.state == "failed" else ""
-        return {"additional_info": "JUST_TESTING%s" % suffix}
 
     def _register_hook(self):
         patch = getattr(self, "_patch_job_auto_delay", None)
