@@ -97,4 +97,8 @@ class TestAutoDelayedMethods(common.TransactionCase):
     def test_patched_method_keeps_its_name_and_original(self):
         patched = type(self.subject).delay_me
         self.assertEqual(patched.__name__, "delay_me")
-        self.assertEqual(patched.origin(self.subject, 1, kwarg=2), (1, 2))
+        # _register_hook may run more than once: each run patches the last patch
+        original = patched.origin
+        while hasattr(original, "origin"):
+            original = original.origin
+        self.assertEqual(original(self.subject, 1, kwarg=2), (1, 2))
