@@ -49,7 +49,7 @@ class TestDelayMocks(JobMixin, common.TransactionCase):
             self.model.with_delay().testing_method(1)
         self.assertEqual(trap.jobs_count(), 1)
 
-    def test_trap_jobs_on_model(self):
+    def test_trap_on_a_model(self):
         with trap_jobs() as trap:
             job = self.model.with_delay(
                 priority=15, channel="root.test"
@@ -85,7 +85,7 @@ class TestDelayMocks(JobMixin, common.TransactionCase):
             )
         self.assertNothingStored()
 
-    def test_trap_jobs_on_recordset(self):
+    def test_trap_on_records(self):
         with trap_jobs() as trap:
             self.records.with_delay().testing_method("x")
             self.records[0].with_delay().testing_method("y")
@@ -240,7 +240,7 @@ class TestDelayMocks(JobMixin, common.TransactionCase):
         self.perform_jobs(counter)
         self.assertEqual(self.logged(), ["delay-mocks mixin"])
 
-    def test_mock_with_delay(self):
+    def test_mock_with_delay_sees_the_call(self):
         with mock_with_delay() as (delayable_cls, delayable):
             self.records.with_delay(priority=15, channel="root.test").testing_method(
                 1, foo=2
