@@ -14,9 +14,5 @@
         "data/compat_job_functions.xml",
         "security/ir.model.access.csv",
     ],
-    "category": "Generic Modules",
-    "license": "LGPL-3",
-    "author": "Camptocamp,Odoo Community Association (OCA)",
-    "website": "https://github.com/OCA/queue",
     "installable": True,
 }
