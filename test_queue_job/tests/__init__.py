@@ -7,6 +7,7 @@ from . import (
     test_dependencies,
     test_enqueue,
     test_failure_notices,
+    test_fidelity,
     test_job,
     test_job_auto_delay,
     test_job_channels,
