@@ -1,9 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
 """Behaviours of the reference that callers see, checked one by one (issue 13):
-arguments copied when a job is made, dependencies as Job objects."""
+arguments copied when a job is made, dependencies as Job objects, the text of
+trap_jobs() mismatches."""
 import gc
+import re
 
 from odoo.addons.queue_job.job import Job
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import JobCommonCase
 
@@ -121,3 +124,74 @@ class TestDependenciesAreJobs(JobCommonCase):
         (child,) = children
         self.assertIsInstance(child, Job)
         self.assertEqual({job_.uuid for job_ in child.depends_on}, {parent.uuid})
+
+
+class TestTrapMessages(JobCommonCase):
+    """assert_enqueued_job() prints the expected call's properties in the
+    order they were given, and each enqueued call's properties in the
+    order of the job's constructor, limited to the ones compared."""
+
+    def test_properties_in_given_order(self):
+        record = self.env["test.queue.job"].create({"name": "trapped"})
+        with trap_jobs() as trap:
+            record.button_that_uses_with_delay()
+            expected = (
+                "Job <test.queue.job()>.testing_method(1, foo=2) with properties "
+                "(channel=root.test, description=Test, eta=15, identity_key=IDENT, "
+                "max_retries=1, priority=15) was not enqueued.\n"
+                "Actual enqueued jobs:\n"
+                " * <test.queue.job(%d,)>.testing_method(1, foo=2) with properties "
+                "(priority=15, max_retries=1, eta=15, description=Test, "
+                "channel=root.test, identity_key=IDENT)" % record.id
+            )
+            with self.assertRaises(AssertionError) as raised:
+                trap.assert_enqueued_job(
+                    self.env["test.queue.job"].testing_method,
+                    args=(1,),
+                    kwargs={"foo": 2},
+                    properties={
+                        "channel": "root.test",
+                        "description": "Test",
+                        "eta": 15,
+                        "identity_key": trap.calls[0].properties["identity_key"],
+                        "max_retries": 1,
+                        "priority": 15,
+                    },
+                )
+        message = re.sub(
+            r"<function identity_exact at 0x[0-9a-f]+>", "IDENT", str(raised.exception)
+        )
+        self.assertEqual(message, expected)
+
+    def test_only_compared_properties_printed(self):
+        model = self.env["test.queue.job"]
+        with trap_jobs() as trap:
+            model.with_delay(priority=15, eta=15).testing_method(1, foo=2)
+            model.with_delay(description="Two").testing_method("a")
+            with self.assertRaises(AssertionError) as raised:
+                trap.assert_enqueued_job(
+                    model.testing_method,
+                    args=(1,),
+                    kwargs={"foo": 3},
+                    properties={"eta": 15, "priority": 15},
+                )
+            with self.assertRaises(AssertionError) as raised_bare:
+                trap.assert_enqueued_job(model.no_description)
+        self.assertEqual(
+            str(raised.exception),
+            "Job <test.queue.job()>.testing_method(1, foo=3) with properties "
+            "(eta=15, priority=15) was not enqueued.\n"
+            "Actual enqueued jobs:\n"
+            " * <test.queue.job()>.testing_method(1, foo=2) with properties "
+            "(priority=15, eta=15)\n"
+            " * <test.queue.job()>.testing_method(a) with properties "
+            "(priority=None, eta=None)",
+        )
+        self.assertEqual(
+            str(raised_bare.exception),
+            "Job <test.queue.job()>.no_description() with properties () "
+            "was not enqueued.\n"
+            "Actual enqueued jobs:\n"
+            " * <test.queue.job()>.testing_method(1, foo=2) with properties ()\n"
+            " * <test.queue.job()>.testing_method(a) with properties ()",
+        )
