@@ -248,7 +248,10 @@ class Job:
         # than a deep copy and is what the row needs anyway
         self._args_text = _frozen(args)
         self._kwargs_text = _frozen(kwargs)
-        self._func_string = self._format_call()
+        try:
+            self._func_string = self._format_call()
+        except Exception:  # a repr that fails: only a store() needs it
+            self._func_string = None
 
     def _setup(self, func, args, kwargs, job_uuid):
         """What every Job has, new or loaded: the call and a fresh history."""
