@@ -8,6 +8,7 @@ from . import (
     test_dependencies,
     test_enqueue,
     test_failure_notices,
+    test_fidelity,
     test_job_actions,
     test_job_auto_delay,
     test_job_object,
