@@ -162,13 +162,11 @@ class ChannelJob:
     """
 
     def __init__(self, db_name, channel, uuid, seq, date_created, priority, eta):
-        self.db_name = db_name
-        self.channel = channel
-        self.uuid = uuid
-        self.seq = seq
-        self.date_created = date_created
+        # which job, and where: its database and its Channel
+        self.db_name, self.uuid, self.channel = db_name, uuid, channel
+        # how it ranks (see sorting_key)
+        self.eta, self.seq, self.date_created = eta, seq, date_created
         self.priority = DEFAULT_PRIORITY if priority is None else priority
-        self.eta = eta
         self.due = eta is None
 
     def __repr__(self):
@@ -252,6 +250,13 @@ class ChannelQueue:
             job.due = True
             self._queue.add(job)
         return self._queue.pop()
+
+    def has_due_job(self):
+        """Whether ``pop`` gives a job whatever the time (one is due)."""
+        if self.sequential:
+            head = self._queue.top()
+            return head is not None and head.due
+        return len(self._queue) > 0
 
     def get_wakeup_time(self, wakeup_time=0):
         """The earlier of ``wakeup_time`` (0: none) and the eta at which this
@@ -424,24 +429,30 @@ class Channel:
 
     def get_wakeup_time(self, wakeup_time=0):
         """The earlier of ``wakeup_time`` (0: none) and the first time at which
-        this channel or a sub-channel will have a job to hand out without a
-        notification (an eta reached, a throttle pause ended). Full or paused
-        channels ask for none: a notification comes when that changes."""
-        if self.paused:
+        this channel will hand out a job that it cannot hand out now, unless
+        a notification comes first: an eta reached here or in a sub-channel,
+        or the end of a throttle pause while a job waits behind it.
+
+        A full or paused channel asks for none, for itself or for its
+        sub-channels (their jobs go through it): a notification comes when
+        that changes. A throttled channel asks for nothing before its pause
+        ends. See readme/COMPATIBILITY.rst for how this differs from the
+        reference's examples.
+        """
+        if self.paused or not self.has_capacity():
             return wakeup_time
-        if self.has_capacity():
-            if self.throttle and self._pause_until:
-                if len(self._queue):
-                    wakeup_time = (
-                        min(wakeup_time, self._pause_until)
-                        if wakeup_time
-                        else self._pause_until
-                    )
-            else:
-                wakeup_time = self._queue.get_wakeup_time(wakeup_time)
+        ready = self._queue.get_wakeup_time(0)
         for child in self.children.values():
-            wakeup_time = child.get_wakeup_time(wakeup_time)
-        return wakeup_time
+            ready = child.get_wakeup_time(ready)
+        pause = self._pause_until if self.throttle else 0
+        if pause:
+            if self._queue.has_due_job():
+                ready = pause
+            elif ready:
+                ready = max(ready, pause)
+        if not ready:
+            return wakeup_time
+        return min(wakeup_time, ready) if wakeup_time else ready
 
 
 class ChannelManager:
@@ -770,31 +781,39 @@ class ChannelManager:
             )
         return rows
 
-    def window_size(self, channel_name):
+    def window_size(self, channel_name, free=True):
         """How many of the best due pending jobs of channel ``channel_name``
-        (jobs whose channel string is that name) it is worth holding now.
+        (jobs whose channel string is that name) it is worth holding.
 
-        0 when the channel or an ancestor is paused, full, or a sequential
-        channel blocked by a failed job; at most 1 for a sequential or
-        throttled channel or under a throttled ancestor; else the free
-        capacity of the channel, bounded by the free capacity of each
-        ancestor, and by WINDOW_MAX. An upper bound: jobs of other channels
-        already waiting in an ancestor's queue are not subtracted, so that a
-        better job of this channel can still compete with them there.
-        Unknown names get their channel created, as ``notify`` does.
+        With ``free`` (the default): what could start now. 0 when the
+        channel or an ancestor is paused, full, or a sequential channel
+        blocked by a failed job; at most 1 for a sequential or throttled
+        channel or under a throttled ancestor; else the free capacity of the
+        channel, bounded by the free capacity of each ancestor, and by
+        WINDOW_MAX. An upper bound: jobs of other channels already waiting
+        in an ancestor's queue are not subtracted, so that a better job of
+        this channel can still compete with them there.
 
-        For a sequential channel, the job to hold is the first one in order
-        of priority, creation date and id *whatever its eta*: the channel
+        Without ``free``: what the channel and its ancestors could run at
+        once, whatever runs or failed now (the runner reads the running and
+        failed jobs in the same query as the windows). Still 0 under a
+        paused channel, 1 for sequential and throttled ones, at most
+        WINDOW_MAX.
+
+        Unknown names get their channel created, as ``notify`` does. For a
+        sequential channel, the job to hold is the first one in order of
+        priority, creation date and id *whatever its eta*: the channel
         waits for it when its eta is in the future.
         """
         channel = self.get_channel_by_name(channel_name, parent_fallback=True)
         size = WINDOW_MAX
         node = channel
         while node is not None:
-            if node.paused or not node.has_capacity():
+            if node.paused or (free and not node.has_capacity()):
                 return 0
             if node.capacity:
-                size = min(size, node.capacity - len(node._running))
+                room = node.capacity - len(node._running) if free else node.capacity
+                size = min(size, room)
             if node.sequential or node.throttle:
                 size = min(size, 1)
             node = node.parent
