@@ -24,11 +24,12 @@ def epoch(value):
 class Now:
     """One reading of both clocks, taken once per pass of the loop."""
 
-    __slots__ = ("mono", "wall")
+    __slots__ = ("mono", "wall", "_utc")
 
     def __init__(self, mono, wall):
         self.mono = mono  # time.monotonic(): deadlines
         self.wall = wall  # time.time(): etas, throttles, rows
+        self._utc = None
 
     @classmethod
     def read(cls):
@@ -37,7 +38,9 @@ class Now:
     @property
     def utc(self):
         """The wall time as a naive UTC datetime, as the job rows have it."""
-        return _EPOCH + timedelta(seconds=self.wall)
+        if self._utc is None:  # compared with every row of a pass
+            self._utc = _EPOCH + timedelta(seconds=self.wall)
+        return self._utc
 
     def deadline(self, wall_time):
         """The monotonic deadline of wall-clock instant ``wall_time`` (epoch
