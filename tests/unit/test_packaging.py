@@ -33,6 +33,7 @@ def test_queue_job_wheel(tmp_path):
         names = archive.namelist()
         assert "odoo/addons/queue_job/__manifest__.py" in names
         assert "odoo/addons/queue_job/jobrunner/channels.py" in names
+        assert "odoo/addons/queue_job/execution/slots.py" in names
         metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
         text = archive.read(metadata).decode()
     assert "Name: odoo-addon-queue_job" in text or "Name: odoo-addon-queue-job" in text
