@@ -23,9 +23,9 @@ from werkzeug.exceptions import BadRequest, Forbidden
 import odoo
 from odoo import SUPERUSER_ID, _, api, http
 from odoo.exceptions import RedirectWarning, UserError
-from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
 from .. import execution, transitions
+from ..concurrency import is_concurrency_error
 from ..delay import chain, group
 from ..exception import NothingToDoJob, RetryableJobError
 from ..job import ENQUEUED, STARTED, Job
@@ -49,13 +49,6 @@ def dispatch_secret(cr, dbname, refresh=False):
         row = cr.fetchone()
         _secrets[dbname] = row[0] if row else None
     return _secrets[dbname]
-
-
-def _is_concurrency_error(error):
-    return (
-        isinstance(error, OperationalError)
-        and error.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY
-    )
 
 
 def _exception_message(error):
@@ -148,9 +141,9 @@ class RunJobController(http.Controller):
         try:
             claim = execution.claim_uuid(
                 cr, job_uuid, (ENQUEUED,), execution.Liveness.key(cr.dbname)
-            )
+            ).claim
         except OperationalError as err:
-            if not _is_concurrency_error(err):
+            if not is_concurrency_error(err):
                 raise
             claim = None  # another worker holds the row: it runs the job
         if claim is None:
@@ -174,7 +167,7 @@ class RunJobController(http.Controller):
             try:
                 self._try_perform_job(env, job)
             except OperationalError as err:
-                if not _is_concurrency_error(err):
+                if not is_concurrency_error(err):
                     raise
                 # a conflict with another transaction: the job runs again
                 _logger.debug("%s: %s, postponed", job, errorcodes.lookup(err.pgcode))
@@ -267,7 +260,7 @@ class RunJobController(http.Controller):
                     job.enqueue_waiting()
                 return
             except OperationalError as err:
-                if not _is_concurrency_error(err):
+                if not is_concurrency_error(err):
                     raise
                 code = errorcodes.lookup(err.pgcode)
                 if tries >= DEPENDS_MAX_TRIES_ON_CONCURRENCY_FAILURE:
