@@ -1,25 +1,29 @@
+# Copyright 2026 queue_job developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
 {
     "name": "Job Queue",
+    "summary": "Run methods later, in the background: record.with_delay().method()",
     "version": "15.0.3.1.0",
-    "author": "Camptocamp,ACSONE SA/NV,Odoo Community Association (OCA)",
-    "website": "https://github.com/OCA/queue",
-    "license": "LGPL-3",
     "category": "Generic Modules",
+    "license": "LGPL-3",
+    "author": "queue_job developers",
+    # a reimplementation, drop-in for the OCA addon of the same name
+    "development_status": "Beta",
     "depends": ["mail", "base_sparse_field"],
-    "external_dependencies": {"python": ["requests"]},
     "data": [
         "security/security.xml",
         "security/ir.model.access.csv",
+        "data/queue_data.xml",
+        "data/queue_job_function_data.xml",
         "views/queue_job_views.xml",
         "views/queue_job_channel_views.xml",
         "views/queue_job_function_views.xml",
+        # the two other wizard forms extend the requeue one
+        "wizards/queue_requeue_job_views.xml",
         "wizards/queue_jobs_to_done_views.xml",
         "wizards/queue_jobs_to_cancelled_views.xml",
-        "wizards/queue_requeue_job_views.xml",
+        # last: the menus open the actions above
         "views/queue_job_menus.xml",
-        "data/queue_data.xml",
-        "data/queue_job_function_data.xml",
     ],
     "assets": {
         "web.assets_backend": [
@@ -38,6 +42,4 @@
     },
     "post_init_hook": "post_init_hook",
     "installable": True,
-    "development_status": "Mature",
-    "maintainers": ["guewen"],
 }

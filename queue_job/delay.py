@@ -12,14 +12,26 @@ import logging
 import os
 import uuid
 from collections import deque
+from typing import Optional
 
-from .job import Job
+from .job import Eta, IdentityKey, Job
 
 _logger = logging.getLogger(__name__)
 
 # Run jobs synchronously instead of enqueueing them (reference names, 15.0).
 NO_DELAY_ENV_VAR = "TEST_QUEUE_JOB_NO_DELAY"
 NO_DELAY_CONTEXT_KEY = "test_queue_job_no_delay"
+
+# the job properties of with_delay(), delayable() and Delayable.set()
+JOB_PROPERTIES = tuple(
+    "priority eta max_retries description channel identity_key".split()
+)
+# the same, in the order of Job()'s parameters
+_JOB_KEYWORDS = tuple(
+    "priority max_retries eta description channel identity_key".split()
+)
+_NODE_SLOTS = ("recordset", "_children", "_generated_job")
+_NODE_SLOTS += ("_job_method", "_job_args", "_job_kwargs")
 
 __all__ = [
     "Graph",
@@ -374,48 +386,31 @@ class Delayable:
     follow in builder style.
     """
 
-    _properties = (
-        "priority",
-        "eta",
-        "max_retries",
-        "description",
-        "channel",
-        "identity_key",
-    )
+    # the job properties a node carries (see with_delay())
+    _properties = JOB_PROPERTIES
     # ``_children`` (the on_done() nodes, an ordered set) stands for the
     # reference's ``_graph`` slot: a graph holding the node itself made every
     # node a reference cycle, collected late; ``_graph`` is built on demand
-    __slots__ = _properties + (
-        "recordset",
-        "_children",
-        "_job_method",
-        "_job_args",
-        "_job_kwargs",
-        "_generated_job",
-    )
+    __slots__ = JOB_PROPERTIES + _NODE_SLOTS
 
     def __init__(
         self,
         recordset,
-        priority=None,
-        eta=None,
-        max_retries=None,
-        description=None,
-        channel=None,
-        identity_key=None,
+        priority: Optional[int] = None,
+        eta: Eta = None,
+        max_retries: Optional[int] = None,
+        description: Optional[str] = None,
+        channel: Optional[str] = None,
+        identity_key: IdentityKey = None,
     ):
-        self._generated_job = None
-        self._job_method = None
-        self._job_args = ()
-        self._job_kwargs = {}
-        self._children = {}
         self.recordset = recordset
-        self.priority = priority
-        self.eta = eta
-        self.max_retries = max_retries
-        self.description = description
-        self.channel = channel
+        self.priority, self.eta, self.max_retries = priority, eta, max_retries
+        self.description, self.channel = description, channel
         self.identity_key = identity_key
+        # no call recorded yet, nothing follows, no job made
+        self._job_method, self._job_args, self._job_kwargs = None, (), {}
+        self._children = {}
+        self._generated_job = None
 
     @property
     def _graph(self):
@@ -518,16 +513,12 @@ class Delayable:
                 "%r has no method call to delay: call one first, "
                 "e.g. records.delayable().method(*args)" % self
             )
+        # the trap of tests.common records the keywords in this order
         self._generated_job = Job(
             self._job_method,
             args=self._job_args,
             kwargs=self._job_kwargs,
-            priority=self.priority,
-            max_retries=self.max_retries,
-            eta=self.eta,
-            description=self.description,
-            channel=self.channel,
-            identity_key=self.identity_key,
+            **{name: getattr(self, name) for name in _JOB_KEYWORDS},
         )
         return self._generated_job
 
@@ -570,14 +561,14 @@ class DelayableRecordset:
     def __init__(
         self,
         recordset,
-        priority=None,
-        eta=None,
-        max_retries=None,
-        description=None,
-        channel=None,
-        identity_key=None,
+        priority: Optional[int] = None,
+        eta: Eta = None,
+        max_retries: Optional[int] = None,
+        description: Optional[str] = None,
+        channel: Optional[str] = None,
+        identity_key: IdentityKey = None,
     ):
-        # positional: one per with_delay() call
+        # one Delayable per with_delay() call: positional, the cheapest call
         self.delayable = Delayable(
             recordset, priority, eta, max_retries, description, channel, identity_key
         )

@@ -12,38 +12,37 @@ import logging
 import os
 import random
 import sys
-import weakref
 from datetime import datetime, timedelta
+from typing import Callable, Optional, Sequence, Union
 
 import odoo
 
 from . import fields as job_fields
 from .exception import FailedJobError, JobError, NoSuchJobError, RetryableJobError
 
-WAIT_DEPENDENCIES = "wait_dependencies"
-PENDING = "pending"
-ENQUEUED = "enqueued"
-CANCELLED = "cancelled"
-DONE = "done"
-STARTED = "started"
-FAILED = "failed"
-
+# (value, label) of every state, in the order of the selection field
 STATES = [
-    (WAIT_DEPENDENCIES, "Wait Dependencies"),
-    (PENDING, "Pending"),
-    (ENQUEUED, "Enqueued"),
-    (STARTED, "Started"),
-    (DONE, "Done"),
-    (CANCELLED, "Cancelled"),
-    (FAILED, "Failed"),
+    ("wait_dependencies", "Wait Dependencies"),
+    ("pending", "Pending"),
+    ("enqueued", "Enqueued"),
+    ("started", "Started"),
+    ("done", "Done"),
+    ("cancelled", "Cancelled"),
+    ("failed", "Failed"),
 ]
-
-# states in which a job is waiting to run
+WAIT_DEPENDENCIES, PENDING, ENQUEUED, STARTED, DONE, CANCELLED, FAILED = (
+    value for value, _label in STATES
+)
+# a job in one of these states has yet to run
 WAITING_STATES = (WAIT_DEPENDENCIES, PENDING, ENQUEUED)
 
 DEFAULT_PRIORITY = 10  # lower runs first
 DEFAULT_MAX_RETRIES = 5
-RETRY_INTERVAL = 10 * 60  # seconds
+RETRY_INTERVAL = 600  # seconds before a retry, without retry pattern
+
+# what the job properties accept (see Job and with_delay())
+Eta = Union[None, int, timedelta, datetime]
+IdentityKey = Union[None, str, Callable[["Job"], str]]
 
 _logger = logging.getLogger(__name__)
 
@@ -139,6 +138,31 @@ def _is_model_method(func):
     )
 
 
+def _checked_arguments(args, kwargs):
+    """(args as a tuple, kwargs as a dict); AssertionError for anything else."""
+    if args is None:
+        args = ()
+    elif type(args) is list:
+        args = tuple(args)
+    if not isinstance(args, tuple):
+        raise AssertionError("%r: args are not a tuple" % (args,))
+    if kwargs is None:
+        kwargs = {}
+    if not isinstance(kwargs, dict):
+        raise AssertionError("%r: kwargs are not a dict" % (kwargs,))
+    return args, kwargs
+
+
+def _frozen(value):
+    """``value`` as the JSON text it is stored as, or None when it cannot be
+    encoded: a job that is never stored (trapped, run directly) may take any
+    argument, and ``store()`` names the culprit."""
+    try:
+        return job_fields.dumps(value)
+    except Exception:  # anything the encoder may meet, reported at store()
+        return None
+
+
 # the queue_job columns a Job is loaded from
 LOADED_COLUMNS = (
     "uuid",
@@ -169,56 +193,158 @@ LOADED_COLUMNS = (
     "dependencies",
 )
 
+# what a loaded job takes as is from its row (falsy values become None)
+_HISTORY_COLUMNS = (
+    "date_enqueued",
+    "date_started",
+    "date_done",
+    "date_cancelled",
+    "graph_uuid",
+    "result",
+    "exc_info",
+    # not loaded by the reference, so its next store() blanked them
+    "exc_name",
+    "exc_message",
+    "company_id",
+    "worker_pid",
+)
+
 
 class Job:
     """A job: a method of a recordset to call later, with its state.
 
     ``func`` is a bound method of a recordset; ``args`` a tuple (or list) and
     ``kwargs`` a dict of JSON-serializable values (recordsets, dates,
-    datetimes and lxml elements included, see ``fields.JobEncoder``).
+    datetimes and lxml elements included, see ``fields.JobEncoder``). What
+    is stored of them is what they were when the Job was made: a caller may
+    change its own lists and dicts afterwards.
+
+    ``depends_on`` and ``reverse_depends_on`` are the sets of Jobs this one
+    waits for, and that wait for it.
     """
 
+    def __init__(
+        self,
+        func: Callable,
+        args: Optional[Sequence] = None,
+        kwargs: Optional[dict] = None,
+        priority: Optional[int] = None,
+        eta: Eta = None,
+        job_uuid: Optional[str] = None,
+        max_retries: Optional[int] = None,
+        description: Optional[str] = None,
+        channel: Optional[str] = None,
+        identity_key: IdentityKey = None,
+    ):
+        args, kwargs = _checked_arguments(args, kwargs)
+        if not _is_model_method(func):
+            raise TypeError("Job accepts only methods of Models")
+        self._setup(func, args, kwargs, job_uuid)
+        self._set_properties(priority, eta, max_retries, description, channel)
+        self._set_identity_key(identity_key)
+        # a uuid we generate ourselves cannot be in the storage yet
+        self._known_new = job_uuid is None
+        # the copy that store() writes: the JSON text, made once, is cheaper
+        # than a deep copy and is what the row needs anyway
+        self._args_text = _frozen(args)
+        self._kwargs_text = _frozen(kwargs)
+        try:
+            self._func_string = self._format_call()
+        except Exception:  # a repr that fails: only a store() needs it
+            self._func_string = None
+
+    def _setup(self, func, args, kwargs, job_uuid):
+        """What every Job has, new or loaded: the call and a fresh history."""
+        recordset = func.__self__
+        self.recordset = recordset
+        self.env = recordset.env
+        self.method_name = func.__name__
+        self.args = args
+        self.kwargs = kwargs
+        self.job_model_name = "queue.job"
+        self.job_config = _job_config(self.env, self.job_function_name)
+        self._uuid = job_uuid
+        self._stored = False
+        self._known_new = False
+        self._args_text = self._kwargs_text = self._func_string = None
+
+        self.state = PENDING
+        self.retry = 0
+        self.graph_uuid = None
+        self.date_created = datetime.now()
+        self.date_enqueued = self.date_started = None
+        self.date_done = self.date_cancelled = None
+        self.result = self.exc_info = None
+        self.exc_name = self.exc_message = None
+        self.worker_pid = None
+        # the reference: a "company_id" key in the context wins, even None
+        context = self.env.context
+        self.company_id = (
+            context["company_id"] if "company_id" in context else self.env.company.id
+        )
+
+        self._depends_on = set()
+        self._reverse_depends_on = set()
+        self._depends_on_uuids = set()
+        self._reverse_depends_on_uuids = set()
+
+    def _set_properties(self, priority, eta, max_retries, description, channel):
+        self.priority = DEFAULT_PRIORITY if priority is None else priority
+        # 0 is kept: it means retry forever
+        self.max_retries = DEFAULT_MAX_RETRIES if max_retries is None else max_retries
+        self._description = description
+        self._channel = channel
+        self._eta = None
+        if eta:
+            self.eta = eta
+
+    def _set_identity_key(self, value):
+        if value is None or isinstance(value, str):
+            self._identity_key = value
+            self._identity_key_func = None
+        else:
+            # a callable, evaluated on first read
+            self._identity_key = None
+            self._identity_key_func = value
+
     # ------------------------------------------------------------------
-    # loading
+    # reading jobs from the storage
     # ------------------------------------------------------------------
 
     @classmethod
     def load(cls, env, job_uuid):
-        """Read a job from the storage; NoSuchJobError if it does not exist."""
-        stored = cls.db_records_from_uuids(env, [job_uuid])
-        if not stored:
-            raise NoSuchJobError(
-                "Job %s does no longer exist in the storage." % job_uuid
-            )
-        return cls._load_from_db_record(stored)
+        """The stored job ``job_uuid``; NoSuchJobError when there is none."""
+        for record in cls.db_records_from_uuids(env, [job_uuid]):
+            return cls._load_from_db_record(record)
+        raise NoSuchJobError("Job %s does no longer exist in the storage." % job_uuid)
 
     @classmethod
     def load_many(cls, env, job_uuids):
-        """Read several jobs; unknown uuids are ignored. Returns a set."""
-        return {
-            cls._load_from_db_record(record)
-            for record in cls.db_records_from_uuids(env, job_uuids)
-        }
+        """The set of the stored jobs among ``job_uuids`` (others are skipped)."""
+        records = cls.db_records_from_uuids(env, job_uuids)
+        return set(map(cls._load_from_db_record, records))
 
     @classmethod
     def _load_from_db_record(cls, job_db_record):
-        stored = job_db_record
+        record = job_db_record
         # one query for the columns the ORM does not prefetch
-        stored._read(["records", "args", "kwargs", "dependencies"])
-        values = {name: stored[name] for name in LOADED_COLUMNS}
-        values["company_id"] = stored.company_id.id
-        return cls._load_from_values(values)
+        record._read(["records", "args", "kwargs", "dependencies"])
+        row = {name: record[name] for name in LOADED_COLUMNS}
+        row["company_id"] = record.company_id.id
+        return cls._load_from_values(row)
 
     @classmethod
     def _load_from_row(cls, env, row):
         """A job from a mapping of its ``queue_job`` columns, as SQL returns
         them (LOADED_COLUMNS): no ORM read, for the worker's hot path."""
+
+        def decoded(name, empty):
+            return job_fields.loads(row[name], env) if row[name] else empty
+
         values = dict(row)
-        values["records"] = (
-            job_fields.loads(row["records"], env) if row["records"] else env["base"]
-        )
-        values["args"] = job_fields.loads(row["args"], env) if row["args"] else []
-        values["kwargs"] = job_fields.loads(row["kwargs"], env) if row["kwargs"] else {}
+        values["records"] = decoded("records", env["base"])
+        values["args"] = decoded("args", [])
+        values["kwargs"] = decoded("kwargs", {})
         values["dependencies"] = json.loads(row["dependencies"] or "{}")
         return cls._load_from_values(values)
 
@@ -226,206 +352,120 @@ class Job:
     def _load_from_values(cls, stored):
         recordset = stored["records"]
         method = getattr(recordset, stored["method_name"], None)
-        if method is None or not callable(method):
+        if not callable(method):
             raise JobError(
                 "Job %s: model %s has no method %r"
                 % (stored["uuid"], recordset._name, stored["method_name"])
             )
-        job_ = cls(
-            method,
-            args=stored["args"],
-            kwargs=stored["kwargs"],
-            priority=stored["priority"],
-            eta=stored["eta"] or None,
-            job_uuid=stored["uuid"],
-            description=stored["name"],
-            channel=stored["channel"],
-            identity_key=stored["identity_key"] or None,
-            max_retries=stored["max_retries"],
+        # no __init__: a loaded job never writes its arguments again, so
+        # they are not encoded
+        job_ = cls.__new__(cls)
+        args, kwargs = _checked_arguments(stored["args"], stored["kwargs"])
+        job_._setup(method, args, kwargs, stored["uuid"])
+        job_._set_properties(
+            stored["priority"],
+            stored["eta"],
+            stored["max_retries"],
+            stored["name"],
+            stored["channel"],
         )
+        job_._set_identity_key(stored["identity_key"] or None)
         job_.date_created = stored["date_created"] or job_.date_created
-        job_.date_enqueued = stored["date_enqueued"] or None
-        job_.date_started = stored["date_started"] or None
-        job_.date_done = stored["date_done"] or None
-        job_.date_cancelled = stored["date_cancelled"] or None
         job_.state = stored["state"]
-        job_.graph_uuid = stored["graph_uuid"] or None
-        job_.result = stored["result"] or None
-        job_.exc_info = stored["exc_info"] or None
-        # the reference forgot these two, so a later store() blanked them
-        job_.exc_name = stored["exc_name"] or None
-        job_.exc_message = stored["exc_message"] or None
         job_.retry = stored["retry"]
-        job_.company_id = stored["company_id"] or None
-        job_.worker_pid = stored["worker_pid"] or None
-        dependencies = stored["dependencies"] or {}
-        job_._depends_on_uuids.update(dependencies.get("depends_on") or ())
-        job_._reverse_depends_on_uuids.update(
-            dependencies.get("reverse_depends_on") or ()
-        )
+        for name in _HISTORY_COLUMNS:
+            setattr(job_, name, stored[name] or None)
+        links = stored["dependencies"] or {}
+        job_._depends_on_uuids.update(links.get("depends_on") or ())
+        job_._reverse_depends_on_uuids.update(links.get("reverse_depends_on") or ())
         job_._stored = True
         return job_
 
     @classmethod
     def db_records_from_uuids(cls, env, job_uuids):
-        model = env["queue.job"].sudo()
-        records = model.search([("uuid", "in", tuple(job_uuids))])
-        return records.with_env(env).sudo()
+        found = env["queue.job"].sudo().search([("uuid", "in", tuple(job_uuids))])
+        return found.with_env(env).sudo()
 
     @classmethod
     def db_record_from_uuid(cls, env, job_uuid):
         _logger.debug("db_record_from_uuid is deprecated: db_records_from_uuids")
         return cls.db_records_from_uuids(env, [job_uuid])
 
+    def db_record(self):
+        """The ``queue.job`` record of this job (empty if not stored)."""
+        return self.db_records_from_uuids(self.env, [self.uuid])
+
+    def job_record_with_same_identity_key(self):
+        """The waiting job (if any) that has this job's identity key."""
+        domain = [
+            ("identity_key", "=", self.identity_key),
+            ("state", "in", list(WAITING_STATES)),
+        ]
+        return self.env["queue.job"].sudo().search(domain, limit=1)
+
+    # ------------------------------------------------------------------
+    # the old API: build and store in one call
+    # ------------------------------------------------------------------
+
     @classmethod
     def enqueue(
         cls,
-        func,
-        args=None,
-        kwargs=None,
-        priority=None,
-        eta=None,
-        max_retries=None,
-        description=None,
-        channel=None,
-        identity_key=None,
+        func: Callable,
+        args: Optional[Sequence] = None,
+        kwargs: Optional[dict] = None,
+        priority: Optional[int] = None,
+        eta: Eta = None,
+        max_retries: Optional[int] = None,
+        description: Optional[str] = None,
+        channel: Optional[str] = None,
+        identity_key: IdentityKey = None,
     ):
-        """Create and store a job (old API, prefer ``with_delay()``).
+        """Make a job and store it (prefer ``with_delay()``).
 
-        Returns a Job; with an identity key matching a waiting job, the Job
-        loaded from that existing record.
+        Returns the Job; when a waiting job has the same identity key, that
+        one, loaded, and nothing is stored.
         """
-        new_job = cls(
-            func=func,
-            args=args,
-            kwargs=kwargs,
-            priority=priority,
-            eta=eta,
-            max_retries=max_retries,
-            description=description,
-            channel=channel,
-            identity_key=identity_key,
+        # positional, in the constructor's order (job_uuid: a new one)
+        made = cls(
+            func, args, kwargs, priority, eta, None, max_retries, description, channel
         )
-        if new_job.identity_key:
-            existing = new_job.job_record_with_same_identity_key()
-            if existing:
-                _logger.debug(
-                    "job not enqueued: job %s waits with identity key %s",
-                    existing.uuid,
-                    new_job.identity_key,
-                )
-                return cls._load_from_db_record(existing)
-        existing = new_job.store()
-        if existing:
-            return cls._load_from_db_record(existing)
-        _logger.debug("stored job %s: %s", new_job.uuid, new_job.func_string)
-        return new_job
+        made.identity_key = identity_key
+        return made._enqueue_job()
+
+    def _enqueue_job(self):
+        """Store the job unless a waiting one has its identity key (old API)."""
+        waiting = self.identity_key and self.job_record_with_same_identity_key()
+        if not waiting or waiting.uuid == self.uuid:
+            # store() skips a duplicate too, when it can do so race-safely
+            waiting = self.store()
+        if waiting:
+            _logger.debug(
+                "job not enqueued: job %s waits with identity key %s",
+                waiting.uuid,
+                self.identity_key,
+            )
+            return self._load_from_db_record(waiting)
+        _logger.debug("stored job %s: %s", self.uuid, self.func_string)
+        return self
 
     # ------------------------------------------------------------------
-    # construction
-    # ------------------------------------------------------------------
-
-    def __init__(
-        self,
-        func,
-        args=None,
-        kwargs=None,
-        priority=None,
-        eta=None,
-        job_uuid=None,
-        max_retries=None,
-        description=None,
-        channel=None,
-        identity_key=None,
-    ):
-        if args is None:
-            args = ()
-        elif isinstance(args, list):
-            args = tuple(args)
-        assert isinstance(args, tuple), "%s: args are not a tuple" % (args,)
-        if kwargs is None:
-            kwargs = {}
-        assert isinstance(kwargs, dict), "%s: kwargs are not a dict" % (kwargs,)
-        if not _is_model_method(func):
-            raise TypeError("Job accepts only methods of Models")
-
-        recordset = func.__self__
-        env = recordset.env
-        self.method_name = func.__name__
-        self.recordset = recordset
-        self.env = env
-        self.job_model_name = "queue.job"
-        self.job_config = _job_config(env, self.job_function_name)
-
-        self.state = PENDING
-        self.retry = 0
-        self.max_retries = DEFAULT_MAX_RETRIES if max_retries is None else max_retries
-        self._uuid = job_uuid
-        # a uuid we generate ourselves cannot be in the storage yet
-        self._stored = False
-        self._known_new = job_uuid is None
-        self.graph_uuid = None
-
-        self.args = args
-        self.kwargs = kwargs
-
-        self._depends_on = set()
-        self._reverse_depends_on = None  # a WeakSet, made on first link
-        self._depends_on_uuids = set()
-        self._reverse_depends_on_uuids = set()
-
-        self.priority = DEFAULT_PRIORITY if priority is None else priority
-        self.date_created = datetime.now()
-        self._description = description
-        if identity_key is None or isinstance(identity_key, str):
-            # what the identity_key setter does, without the property call
-            self._identity_key = identity_key
-            self._identity_key_func = None
-        else:
-            self.identity_key = identity_key
-
-        self.date_enqueued = None
-        self.date_started = None
-        self.date_done = None
-        self.date_cancelled = None
-
-        self.result = None
-        self.exc_name = None
-        self.exc_message = None
-        self.exc_info = None
-
-        context = env.context
-        if "company_id" in context:
-            self.company_id = context["company_id"]
-        else:
-            self.company_id = env.company.id
-
-        self._eta = None
-        if eta:
-            self.eta = eta
-        self._channel = channel
-        self.worker_pid = None
-
-    # ------------------------------------------------------------------
-    # execution
+    # running
     # ------------------------------------------------------------------
 
     def perform(self):
-        """Run the method; count the try; return (and keep) its result.
+        """Call the method, counting the try; keep and return its result.
 
-        A RetryableJobError becomes a FailedJobError once the tries reach
-        ``max_retries`` (0 means unlimited).
+        A RetryableJobError that uses the last try allowed by ``max_retries``
+        (0: no limit) becomes a FailedJobError; one raised with
+        ``ignore_retry`` does not count.
         """
         self.retry += 1
         try:
-            self.result = self.func(*tuple(self.args), **self.kwargs)
+            self.result = self.func(*self.args, **self.kwargs)
         except RetryableJobError as err:
             if err.ignore_retry:
                 self.retry -= 1
-                raise
-            if not self.max_retries:  # infinite retries
-                raise
-            if self.retry >= self.max_retries:
+            elif self.max_retries and self.retry >= self.max_retries:
                 raise FailedJobError(
                     "Max. retries (%d) reached: %s"
                     % (self.max_retries, err or type(err))
@@ -438,7 +478,7 @@ class Job:
         self.env["queue.job"].sudo()._enqueue_waiting_dependents(self.uuid)
 
     # ------------------------------------------------------------------
-    # persistence
+    # writing to the storage
     # ------------------------------------------------------------------
 
     def store(self):
@@ -449,77 +489,82 @@ class Job:
         Returns None, or the existing ``queue.job`` record when a single job
         with the same identity key waits already (then nothing is stored).
         """
-        job_model = self._sudo_job_model()
-        if self._stored and job_model._enqueue_buffer_update(self):
+        model = self._sudo_job_model()
+        if not self._stored:
+            if self._known_new:
+                return model._enqueue_new(self)
+        elif model._enqueue_buffer_update(self):
             return None
-        if not self._stored and self._known_new:
-            return job_model._enqueue_new(self)
         record = self.db_record()
-        if record:
-            record.with_context(_job_edit_sentinel=job_model.EDIT_SENTINEL).write(
-                self._store_values()
-            )
-            self._stored = True
-            return None
-        return job_model._enqueue_new(self)
+        if not record:
+            return model._enqueue_new(self)
+        sentinel = model.EDIT_SENTINEL
+        record.with_context(_job_edit_sentinel=sentinel).write(self._store_values())
+        self._stored = True
+        return None
 
     def _store_values(self, create=False):
+        """The column values of a store(); with ``create``, those of the new
+        row (what a job never changes once stored) as well."""
+        values = self._state_values()
+        if create:
+            values.update(self._creation_values())
+        extras = self._model_store_values()
+        for key, value in extras.items():
+            # model extras never override the job's own values
+            values.setdefault(key, value)
+        return values
+
+    def _state_values(self):
         # plain attributes read directly: one call per job, for every job
-        date_started = self.date_started
-        date_done = self.date_done
-        exec_time = self.exec_time if date_started and date_done else None
-        result = self.result
-        depends_on = self._depends_on_uuids
-        reverse_depends_on = self._reverse_depends_on_uuids
-        vals = {
+        started, done = self.date_started, self.date_done
+        return {
             "state": self.state,
             "priority": self.priority,
             "retry": self.retry,
             "max_retries": self.max_retries,
-            "exc_name": self.exc_name,
-            "exc_message": self.exc_message,
-            "exc_info": self.exc_info,
-            "company_id": self.company_id,
-            "result": str(result) if result else False,
-            "date_enqueued": self.date_enqueued or False,
-            "date_started": date_started or False,
-            "date_done": date_done or False,
-            "exec_time": exec_time or False,
-            "date_cancelled": self.date_cancelled or False,
             "eta": self.eta or False,
             "identity_key": self.identity_key or False,
-            "worker_pid": self.worker_pid,
             "graph_uuid": self.graph_uuid,
-            # from the uuids: no loading, and a child Job object that was
-            # garbage collected (reverse links are weak) still counts
+            "company_id": self.company_id,
+            "worker_pid": self.worker_pid,
+            "result": str(self.result) if self.result else False,
+            "exc_info": self.exc_info,
+            "exc_name": self.exc_name,
+            "exc_message": self.exc_message,
+            "date_enqueued": self.date_enqueued or False,
+            "date_started": started or False,
+            "date_done": done or False,
+            "date_cancelled": self.date_cancelled or False,
+            "exec_time": (done - started).total_seconds()
+            if started and done
+            else False,
+            # from the uuids: no loading, and links to jobs never loaded count
             "dependencies": {
-                "depends_on": sorted(depends_on) if depends_on else [],
-                "reverse_depends_on": sorted(reverse_depends_on)
-                if reverse_depends_on
-                else [],
+                "depends_on": sorted(self._depends_on_uuids),
+                "reverse_depends_on": sorted(self._reverse_depends_on_uuids),
             },
         }
-        if create:
-            recordset = self.recordset
-            vals["user_id"] = self.env.uid
-            vals["channel"] = self.channel
-            vals["uuid"] = self.uuid
-            vals["name"] = self.description
-            vals["func_string"] = self.func_string
-            vals["date_created"] = self.date_created
-            vals["model_name"] = recordset._name
-            vals["method_name"] = self.method_name
-            vals["job_function_id"] = self.job_config.job_function_id
-            vals["channel_method_name"] = self.job_function_name
-            vals["records"] = recordset
-            vals["args"] = self.args
-            vals["kwargs"] = self.kwargs
-        extras = self._model_store_values()
-        if extras:
-            for key, value in extras.items():
-                # model extras never override the job's own values
-                vals.setdefault(key, value)
-        return vals
+
+    def _creation_values(self):
+        recordset = self.recordset
+        args, kwargs = self._args_text, self._kwargs_text
+        return {
+            "uuid": self.uuid,
+            "user_id": self.env.uid,
+            "name": self.description,
+            "channel": self.channel,
+            "date_created": self.date_created,
+            "model_name": recordset._name,
+            "method_name": self.method_name,
+            "channel_method_name": self.job_function_name,
+            "job_function_id": self.job_config.job_function_id,
+            "func_string": self.func_string,
+            "records": recordset,
+            # the copies made with the job, unless they could not be made
+            "args": self.args if args is None else args,
+            "kwargs": self.kwargs if kwargs is None else kwargs,
+        }
 
     def _model_store_values(self):
         """Extra column values asked by the job's model.
@@ -535,27 +580,21 @@ class Job:
                 values.update(handler(self) or ())
         if not values:
             return values
-        model_fields = self.env.registry["queue.job"]._fields
-        unknown = [
-            key
-            for key in values
-            if key not in model_fields or not model_fields[key].store
-        ]
-        for key in unknown:
-            _logger.warning(
-                "%s: extra job value %r dropped, queue.job has no such stored field",
-                self.job_function_name,
-                key,
-            )
-            del values[key]
+        job_fields_ = self.env.registry["queue.job"]._fields
+        for key in list(values):
+            field = job_fields_.get(key)
+            if field is None or not field.store:
+                _logger.warning(
+                    "%s: extra job value %r dropped, queue.job has no such "
+                    "stored field",
+                    self.job_function_name,
+                    key,
+                )
+                del values[key]
         return values
 
-    def db_record(self):
-        """The ``queue.job`` record of this job (empty if not stored)."""
-        return self.db_records_from_uuids(self.env, [self.uuid])
-
     # ------------------------------------------------------------------
-    # properties
+    # what the job is
     # ------------------------------------------------------------------
 
     @property
@@ -567,123 +606,61 @@ class Job:
         return model if self.env.su else model.sudo()
 
     @property
-    def func(self):
-        recordset = self.recordset.with_context(job_uuid=self.uuid)
-        return getattr(recordset, self.method_name)
-
-    @property
-    def identity_key(self):
-        if self._identity_key is None and self._identity_key_func is not None:
-            self._identity_key = self._identity_key_func(self)
-        return self._identity_key
-
-    @identity_key.setter
-    def identity_key(self, value):
-        if isinstance(value, str) or value is None:
-            self._identity_key = value
-            self._identity_key_func = None
-        else:
-            # a callable, evaluated on first read
-            self._identity_key = None
-            self._identity_key_func = value
-
-    def job_record_with_same_identity_key(self):
-        """The waiting job (if any) that has this job's identity key."""
-        return (
-            self.env["queue.job"]
-            .sudo()
-            .search(
-                [
-                    ("identity_key", "=", self.identity_key),
-                    ("state", "in", list(WAITING_STATES)),
-                ],
-                limit=1,
-            )
-        )
-
-    @property
-    def depends_on(self):
-        if not self._depends_on and self._depends_on_uuids:
-            self._depends_on = Job.load_many(self.env, self._depends_on_uuids)
-        return self._depends_on
-
-    @property
-    def reverse_depends_on(self):
-        if not self._reverse_depends_on and self._reverse_depends_on_uuids:
-            # loaded here, nobody else holds them: a weak set would lose them
-            return Job.load_many(self.env, self._reverse_depends_on_uuids)
-        return self._reverse_depends_on or weakref.WeakSet()
-
-    def add_depends(self, jobs):
-        """This job runs after ``jobs`` (an iterable of Jobs) are done."""
-        if self in jobs:
-            raise ValueError("job cannot depend on itself")
-        self._depends_on.update(jobs)
-        self._depends_on_uuids.update(parent.uuid for parent in jobs)
-        for parent in jobs:
-            if parent._reverse_depends_on is None:
-                parent._reverse_depends_on = weakref.WeakSet()
-            parent._reverse_depends_on.add(self)
-            parent._reverse_depends_on_uuids.add(self.uuid)
-        if any(parent.state != DONE for parent in jobs):
-            self.state = WAIT_DEPENDENCIES
-
-    @property
-    def description(self):
-        if self._description:
-            return self._description
-        # from the class: no bound method to build
-        method = getattr(type(self.recordset), self.method_name, None)
-        line = _first_doc_line(getattr(method, "__doc__", None))
-        if line:
-            return line
-        return "{}.{}".format(self.model_name, self.method_name)
-
-    @description.setter
-    def description(self, value):
-        self._description = value
-
-    @property
     def uuid(self):
+        """The job's uuid, made on first use for a new job."""
         if self._uuid is None:
             self._uuid = _new_uuid()
         return self._uuid
+
+    @property
+    def func(self):
+        """The method, bound to the recordset with ``job_uuid`` in context."""
+        return getattr(
+            self.recordset.with_context(job_uuid=self.uuid), self.method_name
+        )
 
     @property
     def model_name(self):
         return self.recordset._name
 
     @property
-    def user_id(self):
-        return self.recordset.env.uid
+    def job_function_name(self):
+        return "<%s>.%s" % (self.recordset._name, self.method_name)
 
     @property
-    def job_function_name(self):
-        return "<{}>.{}".format(self.model_name, self.method_name)
+    def user_id(self):
+        return self.env.uid
 
     @property
     def func_string(self):
-        parts = [repr(arg) for arg in self.args]
-        parts += ["%s=%r" % item for item in self.kwargs.items()]
-        return "%r.%s(%s)" % (self.recordset, self.method_name, ", ".join(parts))
+        """``repr(recordset).method(args..., key=value...)``, as made."""
+        return self._func_string or self._format_call()
+
+    def _format_call(self):
+        shown = [repr(arg) for arg in self.args]
+        shown.extend("%s=%r" % pair for pair in self.kwargs.items())
+        return "%r.%s(%s)" % (self.recordset, self.method_name, ", ".join(shown))
 
     @property
-    def eta(self):
-        return self._eta
+    def description(self):
+        """The given description, else the first line of the method's
+        docstring, else ``model.method``."""
+        if self._description:
+            return self._description
+        # from the class: no bound method to build
+        method = getattr(type(self.recordset), self.method_name, None)
+        return _first_doc_line(getattr(method, "__doc__", None)) or "%s.%s" % (
+            self.recordset._name,
+            self.method_name,
+        )
 
-    @eta.setter
-    def eta(self, value):
-        if not value:
-            self._eta = None
-        elif isinstance(value, timedelta):
-            self._eta = datetime.now() + value
-        elif isinstance(value, int):
-            self._eta = datetime.now() + timedelta(seconds=value)
-        else:
-            self._eta = value
+    @description.setter
+    def description(self, value):
+        self._description = value
 
     @property
     def channel(self):
+        """The given channel, else the one of the job function."""
         return self._channel or self.job_config.channel
 
     @channel.setter
@@ -691,10 +668,71 @@ class Job:
         self._channel = value
 
     @property
+    def eta(self):
+        """Not run before this datetime (None: as soon as possible)."""
+        return self._eta
+
+    @eta.setter
+    def eta(self, value):
+        # seconds or a timedelta count from now; a falsy value is no eta
+        if not value:
+            value = None
+        elif isinstance(value, int):
+            value = timedelta(seconds=value)
+        if isinstance(value, timedelta):
+            value = datetime.now() + value
+        self._eta = value
+
+    @property
+    def identity_key(self):
+        if self._identity_key_func is not None and self._identity_key is None:
+            self._identity_key = self._identity_key_func(self)
+        return self._identity_key
+
+    @identity_key.setter
+    def identity_key(self, value):
+        self._set_identity_key(value)
+
+    @property
     def exec_time(self):
-        if self.date_done and self.date_started:
-            return (self.date_done - self.date_started).total_seconds()
-        return None
+        """Seconds from start to done (None until both are known)."""
+        if not (self.date_started and self.date_done):
+            return None
+        return (self.date_done - self.date_started).total_seconds()
+
+    # ------------------------------------------------------------------
+    # dependencies
+    # ------------------------------------------------------------------
+
+    def _linked(self, jobs, uuids):
+        """``jobs``, completed by loading the jobs of ``uuids`` it lacks."""
+        if len(jobs) < len(uuids):
+            missing = uuids.difference(job_.uuid for job_ in jobs)
+            if missing:
+                jobs.update(Job.load_many(self.env, missing))
+        return jobs
+
+    @property
+    def depends_on(self):
+        """The Jobs this one waits for."""
+        return self._linked(self._depends_on, self._depends_on_uuids)
+
+    @property
+    def reverse_depends_on(self):
+        """The Jobs that wait for this one."""
+        return self._linked(self._reverse_depends_on, self._reverse_depends_on_uuids)
+
+    def add_depends(self, jobs):
+        """This job runs after ``jobs`` (an iterable of Jobs) are done."""
+        if self in jobs:
+            raise ValueError("job cannot depend on itself")
+        for parent in jobs:
+            self._depends_on.add(parent)
+            self._depends_on_uuids.add(parent.uuid)
+            parent._reverse_depends_on.add(self)
+            parent._reverse_depends_on_uuids.add(self.uuid)
+            if parent.state != DONE:
+                self.state = WAIT_DEPENDENCIES
 
     # ------------------------------------------------------------------
     # comparison
@@ -711,35 +749,30 @@ class Job:
         return self.eta, self.priority, self.date_created, self.uuid
 
     def __lt__(self, other):
-        if self.eta and not other.eta:
-            return True
-        if not self.eta and other.eta:
-            return False
+        # jobs with an eta come first, as in the runner's queues
+        if bool(self.eta) != bool(other.eta):
+            return bool(self.eta)
         return self.sorting_key() < other.sorting_key()
 
     def __repr__(self):
         return "<Job %s, priority:%d>" % (self.uuid, self.priority)
 
     # ------------------------------------------------------------------
-    # retries and state changes (memory only: store() persists)
+    # state changes (memory only: store() persists)
     # ------------------------------------------------------------------
 
     def _get_retry_seconds(self, seconds=None):
         """Delay before the next try: ``seconds``, else the retry pattern.
 
         The pattern maps a try count to a delay: the entry with the highest
-        count not above ``retry`` applies. A delay given as a 2-element range
-        is drawn at random, bounds included.
+        count not above ``retry`` applies (RETRY_INTERVAL below the first).
+        A delay given as a 2-element range is drawn at random, bounds
+        included.
         """
-        retry_pattern = self.job_config.retry_pattern
-        if not seconds and retry_pattern:
-            seconds = RETRY_INTERVAL
-            for retry_count, postpone_seconds in sorted(retry_pattern.items()):
-                if self.retry < retry_count:
-                    break
-                seconds = postpone_seconds
-        elif not seconds:
-            seconds = RETRY_INTERVAL
+        if not seconds:
+            pattern = self.job_config.retry_pattern or {}
+            reached = [count for count in pattern if count <= self.retry]
+            seconds = pattern[max(reached)] if reached else RETRY_INTERVAL
         if isinstance(seconds, (list, tuple)):
             seconds = random.randint(seconds[0], seconds[1])
         return seconds
@@ -747,65 +780,64 @@ class Job:
     def postpone(self, result=None, seconds=None):
         """Push the eta by the retry delay (the state is not changed)."""
         self.eta = timedelta(seconds=self._get_retry_seconds(seconds))
-        self.exc_name = None
-        self.exc_info = None
+        self.exc_name = self.exc_info = None
+        self._keep_result(result)
+
+    def _keep_result(self, result):
         if result is not None:
             self.result = result
 
     def set_pending(self, result=None, reset_retry=True):
-        if any(parent.state != DONE for parent in self.depends_on):
-            self.state = WAIT_DEPENDENCIES
-        else:
-            self.state = PENDING
-        self.date_enqueued = None
-        self.date_started = None
-        self.date_done = None
-        self.date_cancelled = None
-        self.worker_pid = None
+        """Back in the queue (waiting for its parents if one is not done)."""
+        blocked = any(parent.state != DONE for parent in self.depends_on)
+        self.state = WAIT_DEPENDENCIES if blocked else PENDING
+        self.date_enqueued = self.date_started = self.date_done = None
+        self.date_cancelled = self.worker_pid = None
         if reset_retry:
             self.retry = 0
-        if result is not None:
-            self.result = result
+        self._keep_result(result)
 
     def set_enqueued(self):
+        """Handed to a worker by the runner."""
         self.state = ENQUEUED
         self.date_enqueued = datetime.now()
-        self.date_started = None
-        self.worker_pid = None
+        self.date_started = self.worker_pid = None
 
     def set_started(self):
+        """Running in this process."""
         self.state = STARTED
         self.date_started = datetime.now()
         self.worker_pid = os.getpid()
 
     def set_done(self, result=None):
+        """Done, with its result if given; the error of a former try goes."""
         self.state = DONE
-        self.exc_name = None
-        self.exc_info = None
         self.date_done = datetime.now()
-        if result is not None:
-            self.result = result
+        self.exc_name = self.exc_info = None
+        self._keep_result(result)
 
     def set_cancelled(self, result=None):
+        """Cancelled: it will never run."""
         self.state = CANCELLED
         self.date_cancelled = datetime.now()
-        if result is not None:
-            self.result = result
+        self._keep_result(result)
 
     def set_failed(self, **kw):
+        """Failed; each keyword given a value (usually exc_info, exc_name and
+        exc_message) is set as an attribute."""
         self.state = FAILED
-        for key, value in kw.items():
+        for name, value in kw.items():
             if value is not None:
-                setattr(self, key, value)
+                setattr(self, name, value)
 
     def related_action(self):
-        """The action opened by the job's "Related" button, or None."""
+        """The action of the job's "Related" button, or None."""
         config = self.job_config
         if not config.related_action_enable:
             return None
-        funcname = config.related_action_func_name
-        if not funcname:
-            funcname = self.job_model._default_related_action
+        funcname = (
+            config.related_action_func_name or self.job_model._default_related_action
+        )
         if not isinstance(funcname, str):
             raise ValueError(
                 "%s: the related action func_name must be the name of a "
@@ -813,9 +845,3 @@ class Job:
             )
         action = getattr(self.db_record(), funcname)
         return action(**(config.related_action_kwargs or {}))
-
-    def _enqueue_job(self):
-        """Store the job (old API)."""
-        self.store()
-        _logger.debug("stored job %s: %s", self.uuid, self.func_string)
-        return self

@@ -1,8 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
 """What the metrics endpoint and the health check read, per database.
 
-Plain SQL on a cursor of the database (no registry needed, so a worker
-answers for databases it never loaded), and the Prometheus text format.
+Owns what they say: the jobs by state, the outcome counters, the report of
+the leading runner, the health rules, and the Prometheus text format. Plain
+SQL on a cursor of the database (no registry needed, so a worker answers for
+databases it never loaded). The routes are controllers/monitoring.py's.
 """
 import json
 import socket

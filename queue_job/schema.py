@@ -201,9 +201,9 @@ CREATE TABLE IF NOT EXISTS queue_job_failure_notice (
 """
 
 # Counters of job outcomes, for the metrics endpoint. Each worker process
-# adds to its own shard (worker_key % COUNTER_SHARDS), in the transaction of
-# the outcome: exact, and no row that every job of a busy channel updates.
-COUNTER_SHARDS = 16
+# adds to rows of its own (shard = its worker key), in a transaction of its
+# slot: no row that every job of a busy channel updates. The runner folds the
+# rows of dead processes into shard 0 (jobrunner/housekeeping.py).
 COUNTERS = """
 CREATE TABLE IF NOT EXISTS queue_job_counter (
     channel varchar NOT NULL,

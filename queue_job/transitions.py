@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
-"""One debug log line per job state change, ``key=value``, for log pipelines:
+"""The log of job state changes: one debug line per change, ``key=value``,
+for log pipelines:
 
     --log-handler=odoo.addons.queue_job.transitions:DEBUG
 

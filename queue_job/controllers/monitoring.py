@@ -1,30 +1,28 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
 """Monitoring routes: Prometheus metrics and a health check.
 
+Owns who may read them; what they read is metrics.py's.
 ``/queue_job/metrics`` needs the token configured as ``metrics_token`` in the
-``[queue_job]`` section (or ODOO_QUEUE_JOB_METRICS_TOKEN), given as a Bearer
-token or ``?token=``, or the session of a Job Queue Manager.
+``[queue_job]`` section (server_environment's when it has one) or
+ODOO_QUEUE_JOB_METRICS_TOKEN, given as a Bearer token or ``?token=``, or the
+session of a Job Queue Manager.
 ``/queue_job/health`` answers 200 when every database has a runner that
 dispatches, 503 otherwise (details with the token).
 """
 import hmac
 import logging
-import os
 from contextlib import closing
 
 import odoo
 from odoo import http
-from odoo.tools import config as odoo_config
 
-from .. import metrics
-from ..jobrunner.config import load_settings
+from .. import metrics, settings
 
 _logger = logging.getLogger(__name__)
 
 
 def _token():
-    settings = load_settings(os.environ, odoo_config.misc.get("queue_job", {}), {})
-    return settings.extra.get("metrics_token")
+    return settings.read().extra.get("metrics_token")
 
 
 def _token_given():

@@ -1,6 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
 """Serve the runner's signed runjob requests ahead of Odoo's HTTP stack.
 
+Owns the WSGI hook and the connections kept for those requests; what a
+request runs is execution's.
+
 A request signed by the runner needs none of what Odoo does for a browser
 (session file, database listing, routing, authentication): it carries its
 database and is checked by its signature. Answering it here saves several
@@ -18,6 +21,7 @@ from odoo import sql_db
 from odoo.service import wsgi_server
 
 from .. import execution
+from ..execution.liveness import close_quietly, quiet
 from ..jobrunner.dispatch import check_signature
 from .main import dispatch_secret
 
@@ -48,9 +52,9 @@ class KeptConnections:
             with self._lock:
                 idle = self._idle.get(name)
                 cnx = idle.pop() if idle else None
-            if cnx is None or execution.quiet(cnx):
+            if cnx is None or quiet(cnx):
                 break
-            execution.close_quietly(cnx)
+            close_quietly(cnx)
         if cnx is None:
             cnx = psycopg2.connect(
                 connection_factory=sql_db.PsycoConnection, **connection_info
@@ -66,7 +70,7 @@ class KeptConnections:
             except psycopg2.Error:
                 keep_in_pool = False
         if not keep_in_pool:
-            execution.close_quietly(connection)
+            close_quietly(connection)
             return
         with self._lock:
             idle = self._idle.setdefault(connection._qj_name, [])
@@ -74,7 +78,7 @@ class KeptConnections:
                 idle.append(connection)
                 connection = None
         if connection is not None:
-            execution.close_quietly(connection)
+            close_quietly(connection)
 
 
 KEPT = KeptConnections()

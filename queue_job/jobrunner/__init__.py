@@ -8,7 +8,6 @@ started with ``--stop-after-init`` or when the channels give root no capacity
 (``root:0``).
 """
 import logging
-import os
 import resource
 import signal
 import threading
@@ -17,7 +16,8 @@ import time
 from odoo.service import server
 from odoo.tools import config as odoo_config
 
-from .config import is_runner_enabled, load_settings
+from .. import settings
+from .config import is_runner_enabled
 from .runner import QueueJobRunner
 
 _logger = logging.getLogger(__name__)
@@ -26,36 +26,38 @@ _logger = logging.getLogger(__name__)
 START_DELAY = 0.5
 
 
-def _channels():
-    section = odoo_config.misc.get("queue_job", {})
-    return load_settings(os.environ, section, {}).channels
-
-
 def _is_runner_enabled():
     if odoo_config["stop_after_init"]:
         return False
-    return is_runner_enabled(_channels())
+    return is_runner_enabled(settings.read().channels)
+
+
+def _serve(runner):
+    """The runner's life in its thread or process, once Odoo is up."""
+    time.sleep(START_DELAY)
+    runner.run()
 
 
 class QueueJobRunnerThread(threading.Thread):
-    def __init__(self):
-        super().__init__(name="queue_job.jobrunner", daemon=True)
-        self.runner = QueueJobRunner.from_environ_or_config()
+    """The threaded server's runner: a daemon thread; ``stop()`` ends it."""
 
-    def run(self):
-        time.sleep(START_DELAY)
-        self.runner.run()
+    def __init__(self):
+        self.runner = QueueJobRunner.from_environ_or_config()
+        super().__init__(
+            target=_serve, args=(self.runner,), name="queue_job.jobrunner", daemon=True
+        )
 
     def stop(self):
         self.runner.stop()
 
 
 class WorkerJobRunner(server.Worker):
-    """The prefork server's process that runs the job runner."""
+    """The prefork server's process that runs the job runner: it answers no
+    request, so it has no watchdog, and it never sleeps between requests."""
 
     def __init__(self, multi):
         super().__init__(multi)
-        self.watchdog_timeout = None  # it never answers requests
+        self.watchdog_timeout = None
         self.runner = QueueJobRunner.from_environ_or_config()
         self._recreate = False
 
@@ -84,8 +86,7 @@ class WorkerJobRunner(server.Worker):
             self.runner = QueueJobRunner.from_environ_or_config()
             self._recreate = False
         _logger.debug("WorkerJobRunner (%s) starting up", self.pid)
-        time.sleep(START_DELAY)
-        self.runner.run()
+        _serve(self.runner)
 
     def signal_time_expired_handler(self, n, stack):
         _logger.info(

@@ -2,6 +2,11 @@
 """The job runner's scheduler: a tree of channels that decides which jobs may
 start now. Pure Python (no Odoo import) so that it is fast to test.
 
+Owns the tree (:class:`Channel`: capacity, sequential, throttle, pause) and
+the jobs it knows across databases (:class:`ChannelManager`). How jobs are
+ordered inside one channel is queues.py's; the configuration string and the
+runtime overrides as text are grammar.py's.
+
 Channels form a tree under ``root``. Each channel has a capacity (how many of
 its jobs may run at once; 0 or None means unlimited), may be ``sequential``
 (one job at a time, in strict order, stopped by a failed job) and may be
@@ -13,13 +18,8 @@ parent's queue and counts them as running; the parent does the same, and only
 what ``root`` hands out is dispatched. So a job respects the capacity of every
 channel on its path.
 
-The configuration string (``[queue_job] channels``) is a list of entries
-separated by commas or newlines::
-
-    name[:capacity[:key[=value]]...]
-
-for example ``root:4, root.mail:2, root.sync:1:sequential, export:1:throttle=10``
-(the ``root.`` prefix may be left out). A missing capacity is 1.
+The configuration string (``[queue_job] channels``) reads for example
+``root:4, root.mail:2, root.sync:1:sequential, export:1:throttle=10``.
 
 Our runner does not hold every job in memory, only the running ones and a
 bounded window of the best due pending jobs per channel; see
@@ -27,244 +27,34 @@ bounded window of the best due pending jobs per channel; see
 records override the configuration string; see
 ``ChannelManager.set_overrides``.
 """
-import heapq
-import itertools
 import logging
-import re
 
 from ..exception import ChannelNotFound
 
+# split_strip, PriorityQueue and SafeSet are not used here: the reference's
+# names, importable from this module as before
+from .grammar import (  # noqa: F401
+    ROOT,
+    check_overrides,
+    full_name,
+    parse_channels,
+    split_strip,
+)
+from .queues import (  # noqa: F401
+    DEFAULT_PRIORITY,
+    ChannelJob,
+    ChannelQueue,
+    PriorityQueue,
+    SafeSet,
+)
+
 _logger = logging.getLogger(__name__)
 
-ROOT = "root"
-DEFAULT_PRIORITY = 10  # the priority of a job stored without one
 WINDOW_MAX = 50  # most pending jobs of one channel worth holding in memory
 
 _NOT_DONE_STATES = ("pending", "enqueued", "started", "failed")
 # states in which a job is forgotten (wait_dependencies: it cannot run yet)
 _FORGET_STATES = ("done", "cancelled", "wait_dependencies")
-_FLAG_VALUES = {
-    "1": True,
-    "true": True,
-    "yes": True,
-    "on": True,
-    "0": False,
-    "false": False,
-    "no": False,
-    "off": False,
-}
-
-
-def split_strip(text, sep, maxsplit=-1):
-    """``text.split(sep, maxsplit)`` with every part stripped of whitespace."""
-    return [part.strip() for part in text.split(sep, maxsplit)]
-
-
-def _full_name(name):
-    """The full name of a channel: ``""`` and ``"root"`` are the root channel,
-    and names that do not start with ``root.`` are under root."""
-    name = (name or "").strip()
-    if not name or name == ROOT:
-        return ROOT
-    if name.startswith(ROOT + "."):
-        return name
-    return ROOT + "." + name
-
-
-def _whole_number(text):
-    """``int(text)`` for a plain decimal number (no sign, no underscores),
-    else None."""
-    if isinstance(text, str) and re.fullmatch(r"[0-9]+", text):
-        return int(text)
-    return None
-
-
-class PriorityQueue:
-    """A heap of items, smallest first, with removal.
-
-    Adding an item that is already queued does nothing; removing one that is
-    not queued does nothing; ``pop`` and ``top`` of an empty queue give None.
-    Items are ordered by ``key(item)`` (the item itself by default), taken
-    when the item is added, and among equal keys by order of addition. Items
-    must be hashable; equality is the items' own.
-    """
-
-    _REMOVED = object()
-
-    def __init__(self, key=None):
-        self._key = key or (lambda item: item)
-        self._heap = []
-        self._entries = {}  # item -> its heap entry [key, count, item]
-        self._counter = itertools.count()
-
-    def __len__(self):
-        return len(self._entries)
-
-    def __contains__(self, item):
-        return item in self._entries
-
-    def __iter__(self):
-        """The queued items, in no particular order."""
-        return iter(list(self._entries))
-
-    def add(self, item):
-        if item in self._entries:
-            return
-        entry = [self._key(item), next(self._counter), item]
-        self._entries[item] = entry
-        heapq.heappush(self._heap, entry)
-
-    def remove(self, item):
-        entry = self._entries.pop(item, None)
-        if entry is None:
-            return
-        # removal is lazy (the entry is skipped when it reaches the top); a
-        # heap mostly made of removed entries is rebuilt
-        entry[2] = self._REMOVED
-        if len(self._heap) > 64 and len(self._heap) > 2 * len(self._entries):
-            self._heap = [e for e in self._heap if e[2] is not self._REMOVED]
-            heapq.heapify(self._heap)
-
-    def top(self):
-        """The smallest item, left in the queue; None when empty."""
-        while self._heap and self._heap[0][2] is self._REMOVED:
-            heapq.heappop(self._heap)
-        return self._heap[0][2] if self._heap else None
-
-    def pop(self):
-        """Remove and return the smallest item; None when empty."""
-        item = self.top()
-        if item is not None:
-            heapq.heappop(self._heap)
-            del self._entries[item]
-        return item
-
-
-class SafeSet(set):
-    """A set whose ``remove`` accepts items that are not in it."""
-
-    def remove(self, item):
-        self.discard(item)
-
-
-class ChannelJob:
-    """What the scheduler knows of one job.
-
-    ``seq`` is the job's database id, ``eta`` and ``date_created`` are
-    comparable values (the runner uses epoch seconds for eta). Jobs compare by
-    :meth:`sorting_key`: jobs with an eta first, by eta, then by priority,
-    creation date and seq. Equality is identity.
-
-    Once its eta has passed and it has left its channel's eta queue, a job is
-    *due*: it then ranks by priority, creation date and seq only, as a job
-    without eta (``eta`` keeps the stored value, so that a notification with
-    the same eta is not taken for a change).
-    """
-
-    def __init__(self, db_name, channel, uuid, seq, date_created, priority, eta):
-        self.db_name = db_name
-        self.channel = channel
-        self.uuid = uuid
-        self.seq = seq
-        self.date_created = date_created
-        self.priority = DEFAULT_PRIORITY if priority is None else priority
-        self.eta = eta
-        self.due = eta is None
-
-    def __repr__(self):
-        return "<ChannelJob %s>" % self.uuid
-
-    def rank_key(self):
-        """Order among due jobs (eta ignored)."""
-        return (self.priority, self.date_created, self.seq)
-
-    def sorting_key(self):
-        if self.due:
-            return (1, 0) + self.rank_key()
-        return (0, self.eta) + self.rank_key()
-
-    def __lt__(self, other):
-        return self.sorting_key() < other.sorting_key()
-
-    def __gt__(self, other):
-        return self.sorting_key() > other.sorting_key()
-
-
-class ChannelQueue:
-    """The jobs waiting in one channel.
-
-    Jobs whose eta has not passed wait apart, by eta; ``pop(now)`` first moves
-    the ones that became due among the others, then gives the best due job.
-
-    A sequential queue keeps one order, ignoring eta, and gives its first job
-    only once that job is due: a job with a future eta that ranks first stops
-    the queue until its eta (strictly: any such job, not only the one with the
-    earliest eta, so the order always holds).
-    """
-
-    def __init__(self, sequential=False):
-        self.sequential = sequential
-        self._queue = PriorityQueue(key=ChannelJob.rank_key)
-        self._eta_queue = PriorityQueue(key=lambda job: (job.eta,) + job.rank_key())
-
-    def __len__(self):
-        return len(self._queue) + len(self._eta_queue)
-
-    def __contains__(self, job):
-        return job in self._queue or job in self._eta_queue
-
-    def __iter__(self):
-        return itertools.chain(self._queue, self._eta_queue)
-
-    def set_sequential(self, sequential):
-        if sequential == self.sequential:
-            return
-        jobs = list(self)
-        for job in jobs:
-            self.remove(job)
-        self.sequential = sequential
-        for job in jobs:
-            self.add(job)
-
-    def add(self, job):
-        if job.due or self.sequential:
-            self._queue.add(job)
-        else:
-            self._eta_queue.add(job)
-
-    def remove(self, job):
-        self._queue.remove(job)
-        self._eta_queue.remove(job)
-
-    def pop(self, now):
-        """The best job that may start at ``now`` (removed), or None."""
-        if self.sequential:
-            head = self._queue.top()
-            if head is None or not (head.due or head.eta <= now):
-                return None
-            head.due = True
-            return self._queue.pop()
-        while True:
-            job = self._eta_queue.top()
-            if job is None or job.eta > now:
-                break
-            self._eta_queue.pop()
-            job.due = True
-            self._queue.add(job)
-        return self._queue.pop()
-
-    def get_wakeup_time(self, wakeup_time=0):
-        """The earlier of ``wakeup_time`` (0: none) and the eta at which this
-        queue will have a job to give."""
-        if self.sequential:
-            head = self._queue.top()
-            eta = None if head is None or head.due else head.eta
-        else:
-            head = self._eta_queue.top()
-            eta = None if head is None else head.eta
-        if eta is None:
-            return wakeup_time
-        return min(wakeup_time, eta) if wakeup_time else eta
 
 
 class Channel:
@@ -424,24 +214,30 @@ class Channel:
 
     def get_wakeup_time(self, wakeup_time=0):
         """The earlier of ``wakeup_time`` (0: none) and the first time at which
-        this channel or a sub-channel will have a job to hand out without a
-        notification (an eta reached, a throttle pause ended). Full or paused
-        channels ask for none: a notification comes when that changes."""
-        if self.paused:
+        this channel will hand out a job that it cannot hand out now, unless
+        a notification comes first: an eta reached here or in a sub-channel,
+        or the end of a throttle pause while a job waits behind it.
+
+        A full or paused channel asks for none, for itself or for its
+        sub-channels (their jobs go through it): a notification comes when
+        that changes. A throttled channel asks for nothing before its pause
+        ends. See readme/COMPATIBILITY.rst for how this differs from the
+        reference's examples.
+        """
+        if self.paused or not self.has_capacity():
             return wakeup_time
-        if self.has_capacity():
-            if self.throttle and self._pause_until:
-                if len(self._queue):
-                    wakeup_time = (
-                        min(wakeup_time, self._pause_until)
-                        if wakeup_time
-                        else self._pause_until
-                    )
-            else:
-                wakeup_time = self._queue.get_wakeup_time(wakeup_time)
+        ready = self._queue.get_wakeup_time(0)
         for child in self.children.values():
-            wakeup_time = child.get_wakeup_time(wakeup_time)
-        return wakeup_time
+            ready = child.get_wakeup_time(ready)
+        pause = self._pause_until if self.throttle else 0
+        if pause:
+            if self._queue.has_due_job():
+                ready = pause
+            elif ready:
+                ready = max(ready, pause)
+        if not ready:
+            return wakeup_time
+        return min(wakeup_time, ready) if wakeup_time else ready
 
 
 class ChannelManager:
@@ -467,82 +263,9 @@ class ChannelManager:
     @classmethod
     def parse_simple_config(cls, config_string):
         """Parse a channels configuration string into a list of dicts with
-        ``name`` (full name), ``capacity`` (int), ``sequential`` (bool),
-        ``throttle`` (int seconds) and any other key given (bare keys are
-        True, ``key=value`` gives the string value; unknown keys are unused).
-
-        Entries are separated by commas or newlines; whitespace around every
-        part is ignored and empty entries are skipped. Errors raise ValueError
-        naming the entry and what is wrong with it.
-        """
-        configs = []
-        for entry in re.split(r"[,\n]", config_string or ""):
-            entry = entry.strip()
-            if entry:
-                configs.append(cls._parse_entry(entry))
-        return configs
-
-    @staticmethod
-    def _parse_entry(entry):
-        def invalid(what, detail=None):
-            message = "%s in channel entry %r" % (what, entry)
-            return ValueError(message + (": " + detail if detail else ""))
-
-        parts = split_strip(entry, ":")
-        name = parts[0]
-        if not name:
-            raise invalid("missing channel name")
-        fullname = _full_name(name)
-        if "" in split_strip(fullname, "."):
-            raise invalid("invalid channel name %r" % name, "empty part between dots")
-        capacity = 1
-        if len(parts) > 1:
-            capacity = _whole_number(parts[1])
-            if capacity is None:
-                raise invalid(
-                    "invalid capacity %r" % parts[1], "expected a whole number >= 0"
-                )
-        options = {}
-        for item in parts[2:]:
-            if not item:
-                continue
-            key, has_value, value = (p.strip() for p in item.partition("="))
-            if "=" in value:
-                raise invalid("incorrect config item %r" % item, "more than one '='")
-            if not key:
-                raise invalid("incorrect config item %r" % item, "no key before '='")
-            if key in options:
-                raise invalid("duplicate key %r" % key)
-            options[key] = value if has_value else True
-        sequential = options.get("sequential", False)
-        if sequential is not True and sequential is not False:
-            flag = _FLAG_VALUES.get(sequential.lower())
-            if flag is None:
-                raise invalid(
-                    "invalid sequential value %r" % sequential,
-                    "expected no value, 1/0, true/false, yes/no or on/off",
-                )
-            sequential = flag
-        if sequential and capacity != 1:
-            raise invalid(
-                "invalid capacity %r for a sequential channel" % parts[1],
-                "a sequential channel must have a capacity of 1",
-            )
-        throttle = options.get("throttle", 0)
-        if throttle is True:
-            raise invalid("throttle without a value", "expected throttle=<seconds>")
-        if throttle != 0:
-            throttle = _whole_number(throttle)
-            if throttle is None:
-                raise invalid(
-                    "invalid throttle %r" % options["throttle"],
-                    "expected a whole number of seconds",
-                )
-        config = dict(options)
-        config.update(
-            name=fullname, capacity=capacity, sequential=sequential, throttle=throttle
-        )
-        return config
+        ``name`` (full name), ``capacity``, ``sequential``, ``throttle`` and
+        any other key given; invalid strings raise ValueError (grammar.py)."""
+        return parse_channels(config_string)
 
     def get_channel_from_config(self, config):
         """Create (with missing parents, unlimited) or reconfigure the channel
@@ -584,39 +307,7 @@ class ChannelManager:
         ``overrides`` get their configured values back. Invalid input raises
         ValueError and changes nothing.
         """
-        checked = {}
-        for name, values in (overrides or {}).items():
-            if not isinstance(name, str):
-                raise ValueError("override: invalid channel name %r" % (name,))
-            fullname = _full_name(name)
-            if not isinstance(values, dict):
-                raise ValueError(
-                    "override of channel %s: expected a dict, got %r"
-                    % (fullname, values)
-                )
-            unknown = set(values) - {"capacity", "paused"}
-            if unknown:
-                raise ValueError(
-                    "override of channel %s: unknown keys %s"
-                    % (fullname, ", ".join(sorted(map(str, unknown))))
-                )
-            capacity = values.get("capacity")
-            if capacity is not None and (
-                isinstance(capacity, bool)
-                or not isinstance(capacity, int)
-                or capacity < 0
-            ):
-                raise ValueError(
-                    "override of channel %s: invalid capacity %r "
-                    "(expected a whole number >= 0 or None)" % (fullname, capacity)
-                )
-            paused = values.get("paused", False)
-            if not isinstance(paused, bool):
-                raise ValueError(
-                    "override of channel %s: invalid paused %r (expected a bool)"
-                    % (fullname, paused)
-                )
-            checked[fullname] = (capacity, paused)
+        checked = check_overrides(overrides)
         for channel in self._channels_by_name.values():
             channel.override_capacity = None
             channel.paused = False
@@ -644,7 +335,7 @@ class ChannelManager:
         capacity (``root.sub.not.configured`` under a configured ``root.sub``
         is ``root.sub.not.configured``).
         """
-        fullname = _full_name(channel_name)
+        fullname = full_name(channel_name)
         channel = self._channels_by_name.get(fullname)
         if channel is not None:
             return channel
@@ -770,31 +461,39 @@ class ChannelManager:
             )
         return rows
 
-    def window_size(self, channel_name):
+    def window_size(self, channel_name, free=True):
         """How many of the best due pending jobs of channel ``channel_name``
-        (jobs whose channel string is that name) it is worth holding now.
+        (jobs whose channel string is that name) it is worth holding.
 
-        0 when the channel or an ancestor is paused, full, or a sequential
-        channel blocked by a failed job; at most 1 for a sequential or
-        throttled channel or under a throttled ancestor; else the free
-        capacity of the channel, bounded by the free capacity of each
-        ancestor, and by WINDOW_MAX. An upper bound: jobs of other channels
-        already waiting in an ancestor's queue are not subtracted, so that a
-        better job of this channel can still compete with them there.
-        Unknown names get their channel created, as ``notify`` does.
+        With ``free`` (the default): what could start now. 0 when the
+        channel or an ancestor is paused, full, or a sequential channel
+        blocked by a failed job; at most 1 for a sequential or throttled
+        channel or under a throttled ancestor; else the free capacity of the
+        channel, bounded by the free capacity of each ancestor, and by
+        WINDOW_MAX. An upper bound: jobs of other channels already waiting
+        in an ancestor's queue are not subtracted, so that a better job of
+        this channel can still compete with them there.
 
-        For a sequential channel, the job to hold is the first one in order
-        of priority, creation date and id *whatever its eta*: the channel
+        Without ``free``: what the channel and its ancestors could run at
+        once, whatever runs or failed now (the runner reads the running and
+        failed jobs in the same query as the windows). Still 0 under a
+        paused channel, 1 for sequential and throttled ones, at most
+        WINDOW_MAX.
+
+        Unknown names get their channel created, as ``notify`` does. For a
+        sequential channel, the job to hold is the first one in order of
+        priority, creation date and id *whatever its eta*: the channel
         waits for it when its eta is in the future.
         """
         channel = self.get_channel_by_name(channel_name, parent_fallback=True)
         size = WINDOW_MAX
         node = channel
         while node is not None:
-            if node.paused or not node.has_capacity():
+            if node.paused or (free and not node.has_capacity()):
                 return 0
             if node.capacity:
-                size = min(size, node.capacity - len(node._running))
+                room = node.capacity - len(node._running) if free else node.capacity
+                size = min(size, room)
             if node.sequential or node.throttle:
                 size = min(size, 1)
             node = node.parent

@@ -1,7 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
-"""Settings of the job runner, from the environment, the ``[queue_job]``
-section of the configuration file and Odoo's own options. Pure Python (no
-Odoo import): the caller passes the three sources in.
+"""Settings of queue_job: their names, defaults, checks and precedence.
+
+Owns how the environment, the ``[queue_job]`` section and Odoo's own
+options make the settings. Pure Python (no Odoo import): the caller passes
+the three sources in; queue_job/settings.py is the one caller that reads
+them from Odoo.
 
 For each setting, a non-empty environment variable ``ODOO_QUEUE_JOB_<KEY>``
 wins, then a non-empty ``<key>`` of the ``[queue_job]`` section, then Odoo's

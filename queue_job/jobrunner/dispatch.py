@@ -1,6 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
 """How the runner asks an Odoo worker to run jobs: signed HTTP requests.
 
+Owns the signature of a request and the threads that send requests and read
+their answers (the routes that receive them are controllers/main.py's and
+controllers/wsgi.py's).
+
 The runner and the workers share ``queue_job.dispatch_secret`` (stored in the
 database). A request signed with it may start a *pending* job and go on with
 the next jobs of the same channel while its budget lasts (a "slot"); an
@@ -157,9 +161,15 @@ class Dispatcher:
                 if self.on_error:
                     self.on_error(params, context, "HTTP %s" % response.status)
             response.read()
-        except OSError:
-            # still running: the job does not need us to wait for it
-            pass
+        except OSError as exc:
+            # no status line within the read timeout: the slot is running,
+            # and the runner does not wait for jobs
+            _logger.debug(
+                "runjob for job %s on db %s: no answer yet (%s)",
+                params.get("job_uuid"),
+                params.get("db"),
+                exc,
+            )
         finally:
             conn.close()
         if delivered and self.on_delivered:

@@ -1,16 +1,22 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""The job API of every model: with_delay(), delayable() and the hooks
+that let a model shape its jobs."""
 import functools
-import logging
+from typing import Optional
 
 from odoo import api, models
 
-from ..delay import Delayable
+from ..delay import JOB_PROPERTIES, Delayable
 
 # Imported from ..job (the compatibility shim) on purpose: the reference's
 # ``mock_with_delay`` patches ``odoo.addons.queue_job.models.base.DelayableRecordset``.
-from ..job import DelayableRecordset
+from ..job import DelayableRecordset, Eta, IdentityKey
 
-_logger = logging.getLogger(__name__)
+
+def _as_keywords(*values):
+    """The job properties given positionally, as keywords: DelayableRecordset
+    gets them so (what ``mock_with_delay()`` shows in its ``call_args``)."""
+    return dict(zip(JOB_PROPERTIES, values))
 
 
 class Base(models.AbstractModel):
@@ -20,12 +26,12 @@ class Base(models.AbstractModel):
 
     def with_delay(
         self,
-        priority=None,
-        eta=None,
-        max_retries=None,
-        description=None,
-        channel=None,
-        identity_key=None,
+        priority: Optional[int] = None,
+        eta: Eta = None,
+        max_retries: Optional[int] = None,
+        description: Optional[str] = None,
+        channel: Optional[str] = None,
+        identity_key: IdentityKey = None,
     ):
         """Return a proxy on which calling a method enqueues it as a job.
 
@@ -48,24 +54,19 @@ class Base(models.AbstractModel):
         :param identity_key: string, or callable(job) -> string (for example
                              ``identity_exact``), to skip duplicates
         """
-        return DelayableRecordset(
-            self,
-            priority=priority,
-            eta=eta,
-            max_retries=max_retries,
-            description=description,
-            channel=channel,
-            identity_key=identity_key,
+        properties = _as_keywords(
+            priority, eta, max_retries, description, channel, identity_key
         )
+        return DelayableRecordset(self, **properties)
 
     def delayable(
         self,
-        priority=None,
-        eta=None,
-        max_retries=None,
-        description=None,
-        channel=None,
-        identity_key=None,
+        priority: Optional[int] = None,
+        eta: Eta = None,
+        max_retries: Optional[int] = None,
+        description: Optional[str] = None,
+        channel: Optional[str] = None,
+        identity_key: IdentityKey = None,
     ):
         """Return a graph node (``Delayable``) recording a future method call.
 
@@ -79,13 +80,7 @@ class Base(models.AbstractModel):
         The parameters are the job properties of :meth:`with_delay`.
         """
         return Delayable(
-            self,
-            priority=priority,
-            eta=eta,
-            max_retries=max_retries,
-            description=description,
-            channel=channel,
-            identity_key=identity_key,
+            self, priority, eta, max_retries, description, channel, identity_key
         )
 
     def _patch_job_auto_delay(self, method_name, context_key=None):

@@ -173,100 +173,87 @@ class QueueJob(models.Model):
     """One row per job: what to call, its state and its history."""
 
     _name = "queue.job"
-    _description = "Queue Job"
     _inherit = ["mail.thread", "mail.activity.mixin"]
+    _description = "Queue Job"
+    # newest first; among jobs created together, the last done first
+    _order = "date_created DESC, date_done DESC"
     _log_access = False
 
-    _order = "date_created DESC, date_done DESC"
-
-    _removal_interval = 30  # days
     _default_related_action = "related_action_open_record"
+    _removal_interval = 30  # days, for channels that do not set theirs
 
     # Only code holding this object may create jobs or change their
     # protected fields: it cannot travel over RPC. Job.store() passes it in
     # the context key "_job_edit_sentinel".
     EDIT_SENTINEL = object()
-    _protected_fields = (
-        "uuid",
-        "name",
-        "date_created",
-        "model_name",
-        "method_name",
-        "func_string",
-        "channel_method_name",
-        "job_function_id",
-        "records",
-        "args",
-        "kwargs",
+    # what a job is (the call, its origin): set once, when it is created
+    _protected_fields = tuple(
+        "uuid name date_created model_name method_name func_string "
+        "channel_method_name job_function_id records args kwargs".split()
     )
 
-    uuid = fields.Char(string="UUID", readonly=True, index=True, required=True)
-    graph_uuid = fields.Char(
-        string="Graph UUID",
-        readonly=True,
-        index=True,
-        help="Single shared identifier of a Graph. Empty for a single job.",
-    )
-    user_id = fields.Many2one(comodel_name="res.users", string="User ID")
-    company_id = fields.Many2one(
-        comodel_name="res.company", string="Company", index=True
-    )
-    name = fields.Char(string="Description", readonly=True)
+    # -- the job --
+    uuid = fields.Char("UUID", required=True, index=True, readonly=True)
+    name = fields.Char("Description", readonly=True)
+    func_string = fields.Char("Task", readonly=True)
+    channel = fields.Char(index=True)
+    identity_key = fields.Char(readonly=True)
+    user_id = fields.Many2one("res.users", "User ID")
+    company_id = fields.Many2one("res.company", "Company", index=True)
 
-    model_name = fields.Char(string="Model", readonly=True)
+    # -- the call: a method of records, with arguments --
+    model_name = fields.Char("Model", readonly=True)
     method_name = fields.Char(readonly=True)
+    records = JobSerialized("Record(s)", base_type=models.BaseModel, readonly=True)
     record_ids = JobSerialized(base_type=list, compute="_compute_record_ids")
-    records = JobSerialized(
-        string="Record(s)",
+    args = JobSerialized(base_type=tuple, readonly=True)
+    kwargs = JobSerialized(base_type=dict, readonly=True)
+    channel_method_name = fields.Char("Complete Method Name", readonly=True)
+    job_function_id = fields.Many2one(
+        "queue.job.function", "Job Function", readonly=True
+    )
+
+    # -- when it runs, how often --
+    state = fields.Selection(STATES, required=True, index=True, readonly=True)
+    priority = fields.Integer()
+    eta = fields.Datetime("Execute only after")
+    retry = fields.Integer("Current try")
+    max_retries = fields.Integer(
+        "Max. retries",
+        help="The job will fail if the number of tries reach the "
+        "max. retries.\nRetries are infinite when empty.",
+    )
+
+    # -- what happened --
+    date_created = fields.Datetime("Created Date", readonly=True)
+    date_enqueued = fields.Datetime("Enqueue Time", readonly=True)
+    date_started = fields.Datetime("Start Date", readonly=True)
+    date_done = fields.Datetime(readonly=True)
+    date_cancelled = fields.Datetime(readonly=True)
+    exec_time = fields.Float(
+        "Execution Time (avg)",
+        help="Time required to execute this job in seconds. Average when grouped.",
+        group_operator="avg",
+    )
+    result = fields.Text(readonly=True)
+    exc_name = fields.Char("Exception", readonly=True)
+    exc_message = fields.Char("Exception Message", tracking=True, readonly=True)
+    exc_info = fields.Text("Exception Info", readonly=True)
+
+    # -- the graph it belongs to --
+    graph_uuid = fields.Char(
+        "Graph UUID",
+        help="Single shared identifier of a Graph. Empty for a single job.",
+        index=True,
         readonly=True,
-        base_type=models.BaseModel,
     )
     dependencies = Serialized(readonly=True)
-    # dependency_graph is only for the UI widget
+    # for the UI widget only
     dependency_graph = Serialized(compute="_compute_dependency_graph")
     graph_jobs_count = fields.Integer(compute="_compute_graph_jobs_count")
-    args = JobSerialized(readonly=True, base_type=tuple)
-    kwargs = JobSerialized(readonly=True, base_type=dict)
-    func_string = fields.Char(string="Task", readonly=True)
 
-    state = fields.Selection(STATES, readonly=True, required=True, index=True)
-    priority = fields.Integer()
-    exc_name = fields.Char(string="Exception", readonly=True)
-    exc_message = fields.Char(string="Exception Message", readonly=True, tracking=True)
-    exc_info = fields.Text(string="Exception Info", readonly=True)
-    result = fields.Text(readonly=True)
-
-    date_created = fields.Datetime(string="Created Date", readonly=True)
-    date_started = fields.Datetime(string="Start Date", readonly=True)
-    date_enqueued = fields.Datetime(string="Enqueue Time", readonly=True)
-    date_done = fields.Datetime(readonly=True)
-    exec_time = fields.Float(
-        string="Execution Time (avg)",
-        group_operator="avg",
-        help="Time required to execute this job in seconds. Average when grouped.",
-    )
-    date_cancelled = fields.Datetime(readonly=True)
-
-    eta = fields.Datetime(string="Execute only after")
-    retry = fields.Integer(string="Current try")
-    max_retries = fields.Integer(
-        string="Max. retries",
-        help="The job will fail if the number of tries reach the "
-        "max. retries.\n"
-        "Retries are infinite when empty.",
-    )
-    channel_method_name = fields.Char(string="Complete Method Name", readonly=True)
-    job_function_id = fields.Many2one(
-        comodel_name="queue.job.function",
-        string="Job Function",
-        readonly=True,
-    )
-
-    channel = fields.Char(index=True)
-
-    identity_key = fields.Char(readonly=True)
+    # -- the worker running it (worker_hostname, worker_key: docs/DESIGN.md) --
     worker_pid = fields.Integer(readonly=True)
-    # where and by which worker process the job runs (see docs/DESIGN.md)
     worker_hostname = fields.Char(readonly=True)
     worker_key = fields.Integer(readonly=True)
 
@@ -280,8 +267,9 @@ class QueueJob(models.Model):
 
     @api.depends("records")
     def _compute_record_ids(self):
-        for record in self:
-            record.record_ids = record.records.ids
+        """The ids of the job's records (kept for the reference's API)."""
+        for job_ in self:
+            job_.record_ids = job_.records.ids
 
     @api.depends("dependencies")
     def _compute_dependency_graph(self):
@@ -349,10 +337,9 @@ class QueueJob(models.Model):
             raise exceptions.AccessError(
                 _("Queue jobs must be created by calling 'with_delay()'.")
             )
-        return super(
-            QueueJob,
-            self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True),
-        ).create(vals_list)
+        # a job's creation is no news, and its creator does not follow it
+        quiet = self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+        return super(QueueJob, quiet).create(vals_list)
 
     def write(self, vals):
         if not self._has_edit_sentinel():
@@ -699,73 +686,77 @@ class QueueJob(models.Model):
         """List the jobs sharing this job's graph."""
         self.ensure_one()
         jobs = self.env["queue.job"].search([("graph_uuid", "=", self.graph_uuid)])
+        graph_view = {
+            "name": _("Jobs for graph %s") % (self.graph_uuid),
+            "domain": [("id", "in", jobs.ids)],
+            "context": {},
+        }
         try:
             action = self.env["ir.actions.act_window"]._for_xml_id(
                 "queue_job.action_queue_job"
             )
         except ValueError:  # the views are not loaded
-            action = {
-                "type": "ir.actions.act_window",
-                "res_model": "queue.job",
-                "view_mode": "tree,form",
-            }
-        action.update(
-            {
-                "name": _("Jobs for graph %s") % (self.graph_uuid),
-                "context": {},
-                "domain": [("id", "in", jobs.ids)],
-            }
-        )
-        return action
+            action = {"type": "ir.actions.act_window", "res_model": "queue.job"}
+            action["view_mode"] = "tree,form"
+        return dict(action, **graph_view)
+
+    # the Job method moving a job to each state a user may set
+    _STATE_SETTERS = {
+        DONE: "set_done",
+        PENDING: "set_pending",
+        CANCELLED: "set_cancelled",
+    }
 
     def _change_job_state(self, state, result=None):
-        """Set the jobs to done, pending or cancelled through their Job, so
-        dates and retries follow; done jobs release their dependents."""
+        """Set the jobs done, pending (retries reset) or cancelled through
+        their Job, so that dates and retries follow. Jobs set done release
+        the jobs that waited for them; cancelling releases nothing."""
+        setter = self._STATE_SETTERS.get(state)
+        if setter is None:
+            raise ValueError("State not supported: %s" % state)
         for record in self:
             job_ = Job.load(record.env, record.uuid)
+            getattr(job_, setter)(result=result)
+            job_.store()
             if state == DONE:
-                job_.set_done(result=result)
-                job_.store()
-                record.env["queue.job"].flush()
+                # the release reads the states with SQL
+                record.flush()
                 job_.enqueue_waiting()
-            elif state == PENDING:
-                job_.set_pending(result=result)
-                job_.store()
-            elif state == CANCELLED:
-                job_.set_cancelled(result=result)
-                job_.store()
-            else:
-                raise ValueError("State not supported: %s" % state)
 
     def button_done(self):
-        result = _("Manually set to done by %s") % self.env.user.name
-        self._change_job_state(DONE, result=result)
+        """Set the jobs done by hand (the result says by whom)."""
+        who = self.env.user.name
+        self._change_job_state(DONE, result=_("Manually set to done by %s") % who)
         return True
 
     def button_cancelled(self):
-        result = _("Cancelled by %s") % self.env.user.name
-        self._change_job_state(CANCELLED, result=result)
+        """Cancel the jobs (the result says by whom)."""
+        who = self.env.user.name
+        self._change_job_state(CANCELLED, result=_("Cancelled by %s") % who)
         return True
 
     def requeue(self):
-        jobs_to_requeue = self.filtered(lambda job_: job_.state != WAIT_DEPENDENCIES)
-        jobs_to_requeue._change_job_state(PENDING)
-        return jobs_to_requeue
+        """Back to pending, retries reset; jobs waiting for their parents
+        keep waiting. Returns the jobs requeued."""
+        ready = self.filtered(lambda job_: job_.state != WAIT_DEPENDENCIES)
+        ready._change_job_state(PENDING)
+        return ready
 
     # ------------------------------------------------------------------
     # failure notification
     # ------------------------------------------------------------------
 
     def _message_post_on_failure(self):
+        """Make the users of ``_subscribe_users_domain()`` and each job's
+        user (when active) followers, then post ``_message_failed_job()``."""
         # followers are added on failure only: enqueueing stays one row
-        domain = self._subscribe_users_domain()
-        base_users = self.env["res.users"].search(domain)
-        for record in self:
-            users = base_users | record.user_id.filtered("active")
-            record.message_subscribe(partner_ids=users.mapped("partner_id").ids)
-            msg = record._message_failed_job()
-            if msg:
-                record.message_post(body=msg, subtype_xmlid="queue_job.mt_job_failed")
+        told = self.env["res.users"].search(self._subscribe_users_domain())
+        for job_ in self:
+            partners = (told | job_.user_id.filtered("active")).partner_id
+            job_.message_subscribe(partner_ids=partners.ids)
+            body = job_._message_failed_job()
+            if body:
+                job_.message_post(body=body, subtype_xmlid="queue_job.mt_job_failed")
 
     @api.model
     def _post_failure_notices(self, limit=200):
@@ -820,27 +811,32 @@ class QueueJob(models.Model):
     # housekeeping (crons)
     # ------------------------------------------------------------------
 
+    # jobs deleted by each statement (and transaction) of autovacuum()
+    _VACUUM_BATCH = 1000
+
     def autovacuum(self):
-        """Delete the done and cancelled jobs older than the removal
-        interval of their channel."""
+        """Delete the done and cancelled jobs older than the removal interval
+        of their channel, for each channel record (jobs of channels known
+        to the runner only, and failed jobs, stay)."""
         for channel in self.env["queue.job.channel"].search([]):
-            deadline = datetime.now() - timedelta(days=int(channel.removal_interval))
-            while True:
-                jobs = self.search(
-                    [
-                        "|",
-                        ("date_done", "<=", deadline),
-                        ("date_cancelled", "<=", deadline),
-                        ("channel", "=", channel.complete_name),
-                    ],
-                    limit=1000,
-                )
-                if not jobs:
-                    break
-                jobs.unlink()
-                if not config["test_enable"]:
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
+            age = timedelta(days=int(channel.removal_interval))
+            self._vacuum_channel(channel.complete_name, datetime.now() - age)
         return True
+
+    def _vacuum_channel(self, channel, deadline):
+        domain = [
+            ("channel", "=", channel),
+            "|",
+            ("date_done", "<=", deadline),
+            ("date_cancelled", "<=", deadline),
+        ]
+        old = self.search(domain, limit=self._VACUUM_BATCH)
+        while old:
+            old.unlink()
+            if not config["test_enable"]:
+                # each batch for good: a long vacuum holds no big transaction
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            old = self.search(domain, limit=self._VACUUM_BATCH)
 
     def requeue_stuck_jobs(self, enqueued_delta=1, started_delta=0):
         """Requeue the jobs enqueued or started for too long.
@@ -891,23 +887,16 @@ class QueueJob(models.Model):
         records = self.records.exists()
         if not records:
             return None
-        action = {
-            "name": _("Related Record"),
-            "type": "ir.actions.act_window",
-            "view_mode": "form",
-            "res_model": records._name,
-        }
-        if len(records) == 1:
-            action["res_id"] = records.id
+        shown = {"type": "ir.actions.act_window", "res_model": records._name}
+        if len(records) > 1:
+            shown["name"] = _("Related Records")
+            shown["view_mode"] = "tree,form"
+            shown["domain"] = [("id", "in", records.ids)]
         else:
-            action.update(
-                {
-                    "name": _("Related Records"),
-                    "view_mode": "tree,form",
-                    "domain": [("id", "in", records.ids)],
-                }
-            )
-        return action
+            shown["name"] = _("Related Record")
+            shown["view_mode"] = "form"
+            shown["res_id"] = records.id
+        return shown
 
     def _test_job(self, failure_rate=0):
         _logger.info("Running test job.")

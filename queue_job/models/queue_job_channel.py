@@ -1,27 +1,34 @@
+# Copyright 2026 queue_job developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""The channel tree as records.
+
+Jobs name their channel by its dotted path (``root.sale.invoices``). A record
+adds what the path alone cannot carry: how long its done jobs are kept, and
+the capacity and pause the runner applies at run time (docs/DESIGN.md).
+"""
 from odoo import _, api, exceptions, fields, models
 
 from .. import schema
+from .declarations import create_or_merge
+
+ROOT = "root"
 
 
 class QueueJobChannel(models.Model):
     _name = "queue.job.channel"
     _description = "Job Channels"
 
-    name = fields.Char()
-    complete_name = fields.Char(
-        compute="_compute_complete_name", store=True, readonly=True, recursive=True
-    )
     parent_id = fields.Many2one(
-        comodel_name="queue.job.channel", string="Parent Channel", ondelete="restrict"
+        "queue.job.channel", string="Parent Channel", ondelete="restrict"
     )
-    job_function_ids = fields.One2many(
-        comodel_name="queue.job.function",
-        inverse_name="channel_id",
-        string="Job Functions",
+    name = fields.Char()
+    # the path jobs refer to; stored, so that renaming a channel renames
+    # the paths of its whole subtree
+    complete_name = fields.Char(
+        readonly=True, store=True, recursive=True, compute="_compute_complete_name"
     )
     removal_interval = fields.Integer(
-        default=lambda self: self.env["queue.job"]._removal_interval, required=True
+        required=True, default=lambda self: self._default_removal_interval()
     )
     # runtime settings, read by the runner within seconds (no restart)
     capacity = fields.Integer(
@@ -32,6 +39,9 @@ class QueueJobChannel(models.Model):
     paused = fields.Boolean(
         help="No new job of this channel (and of its sub-channels) starts "
         "while it is paused; running jobs go on.",
+    )
+    job_function_ids = fields.One2many(
+        "queue.job.function", "channel_id", string="Job Functions"
     )
 
     _sql_constraints = [
@@ -44,70 +54,55 @@ class QueueJobChannel(models.Model):
     ]
 
     def init(self):
-        # the channel notify trigger needs this table
+        # the trigger that tells the runner about changed settings is on
+        # this table: it exists from here on
         schema.apply(self.env.cr)
+
+    def _default_removal_interval(self):
+        return self.env["queue.job"]._removal_interval
 
     @api.depends("name", "parent_id.complete_name")
     def _compute_complete_name(self):
-        for record in self:
-            if not record.name:
-                record.complete_name = ""
-            elif record.parent_id:
-                record.complete_name = "%s.%s" % (
-                    record.parent_id.complete_name,
-                    record.name,
-                )
-            else:
-                record.complete_name = record.name
+        for channel in self:
+            path = channel.name or ""
+            if path and channel.parent_id:
+                path = "%s.%s" % (channel.parent_id.complete_name or "", path)
+            channel.complete_name = path
 
     @api.constrains("parent_id", "name")
     def parent_required(self):
-        for record in self:
-            if record.name != "root" and not record.parent_id:
-                raise exceptions.ValidationError(_("Parent channel required."))
+        if any(not chan.parent_id and chan.name != ROOT for chan in self):
+            raise exceptions.ValidationError(_("Parent channel required."))
+
+    def _declared_before(self, vals):
+        if not vals.get("name"):
+            return self.browse()
+        domain = [("name", "=", vals["name"])]
+        domain.append(("parent_id", "=", vals.get("parent_id") or False))
+        return self.search(domain, limit=1)
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.context.get("install_mode"):
-            return super().create(vals_list)
-        # several modules may declare the same channel: the first one wins
-        # the record, the others update it (unless it is noupdate)
-        records = self.browse()
-        to_create = []
-        for vals in vals_list:
-            existing = self.search(
-                [
-                    ("name", "=", vals.get("name")),
-                    ("parent_id", "=", vals.get("parent_id") or False),
-                ],
-                limit=1,
-            )
-            if not existing:
-                to_create.append(vals)
-                continue
-            if not existing.get_metadata()[0].get("noupdate"):
-                existing.write(vals)
-            records |= existing
-        if to_create:
-            records |= super().create(to_create)
-        return records
+        return create_or_merge(self, vals_list, self._declared_before, super().create)
 
-    def write(self, values):
-        if not self.env.context.get("install_mode") and (
-            "name" in values or "parent_id" in values
-        ):
-            if any(channel.name == "root" for channel in self):
-                raise exceptions.UserError(_("Cannot change the root channel"))
-        result = super().write(values)
-        if "name" in values or "parent_id" in values:
-            # job functions cache their channel's complete name
+    def _touches_root(self):
+        return ROOT in self.mapped("name")
+
+    def write(self, vals):
+        moves = "name" in vals or "parent_id" in vals
+        # data files may rewrite the root record while modules install
+        if moves and self._touches_root() and not self.env.context.get("install_mode"):
+            raise exceptions.UserError(_("Cannot change the root channel"))
+        result = super().write(vals)
+        if moves:
+            # job configs cache the complete name of their channel
             self.env["queue.job.function"].clear_caches()
         return result
 
     def unlink(self):
-        if any(channel.name == "root" for channel in self):
+        if self._touches_root():
             raise exceptions.UserError(_("Cannot remove the root channel"))
         return super().unlink()
 
     def name_get(self):
-        return [(record.id, record.complete_name) for record in self]
+        return [(channel.id, channel.complete_name) for channel in self]

@@ -1,68 +1,88 @@
+# Copyright 2026 queue_job developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""Settings of the jobs of one method: channel, retry pattern, related action.
+
+A function is named ``<model>.method``. Every new job reads its settings
+through ``job_config(name)``, cached until a function or a channel changes.
+"""
 import ast
 import logging
 import re
-from collections import namedtuple
+from typing import NamedTuple, Optional
 
 from odoo import _, api, exceptions, fields, models, tools
 
 from ..fields import JobSerialized
+from .declarations import create_or_merge
 
 _logger = logging.getLogger(__name__)
 
-# "<model.name>.method"
-FUNCTION_NAME_RE = re.compile(r"^<([0-9a-z_\.]+)>\.([0-9a-zA-Z_]+)$")
 
-RELATED_ACTION_KEYS = ("enable", "func_name", "kwargs")
+class JobConfig(NamedTuple):
+    """What a job reads of its function."""
 
-JobConfig = namedtuple(
-    "JobConfig",
-    "channel "
-    "retry_pattern "
-    "related_action_enable "
-    "related_action_func_name "
-    "related_action_kwargs "
-    "job_function_id ",
-)
+    channel: str
+    retry_pattern: dict
+    related_action_enable: bool
+    related_action_func_name: Optional[str]
+    related_action_kwargs: dict
+    job_function_id: Optional[int]
+
+
+NAME_SYNTAX = re.compile(r"<(?P<model>[0-9a-z_.]+)>\.(?P<method>[0-9a-zA-Z_]+)")
+RELATED_ACTION_KEYS = frozenset(["enable", "func_name", "kwargs"])
+# what ast.literal_eval raises on text that is not a Python literal
+LITERAL_ERRORS = (ValueError, TypeError, SyntaxError, MemoryError, RecursionError)
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _as_int(value):
+    """``int(value)``, or None for what is not a count (True is no count)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _delay(value, try_count):
+    """One delay of a retry pattern: seconds, or a (low, high) range of
+    seconds to draw from."""
+    if not isinstance(value, (list, tuple)):
+        seconds = _as_int(value)
+        if seconds is None:
+            raise ValueError(
+                "delay %r of try %s is not a number of seconds" % (value, try_count)
+            )
+        return seconds
+    if len(value) != 2 or not all(_is_int(bound) for bound in value):
+        raise ValueError(
+            "delay %r of try %s: a random range is 2 integers (low, high)"
+            % (value, try_count)
+        )
+    if not 0 <= value[0] < value[1]:
+        raise ValueError(
+            "delay %r of try %s: a random range needs 0 <= low < high"
+            % (value, try_count)
+        )
+    return tuple(value)
 
 
 def check_retry_pattern(pattern):
-    """Validate a retry pattern; return it with int keys and int or
-    (low, high) values. Raise ValueError naming the bad entry."""
+    """The retry pattern ``pattern`` with int keys (JSON made them strings)
+    and int or (low, high) delays; ValueError naming the first bad entry."""
     if not isinstance(pattern, dict):
         raise ValueError("a retry pattern is a dict, got %r" % (pattern,))
     checked = {}
     for key, value in pattern.items():
-        try:
-            count = int(key)
-        except (TypeError, ValueError):
-            raise ValueError("try count %r is not an integer" % (key,)) from None
-        if isinstance(value, (list, tuple)):
-            if len(value) != 2 or not all(
-                isinstance(bound, int) and not isinstance(bound, bool)
-                for bound in value
-            ):
-                raise ValueError(
-                    "delay %r of try %s: a random range is 2 integers (low, high)"
-                    % (value, key)
-                )
-            low, high = value
-            if low < 0 or low >= high:
-                raise ValueError(
-                    "delay %r of try %s: a random range needs 0 <= low < high"
-                    % (value, key)
-                )
-            checked[count] = (low, high)
-            continue
-        try:
-            if isinstance(value, bool):
-                raise TypeError
-            seconds = int(value)
-        except (TypeError, ValueError):
-            raise ValueError(
-                "delay %r of try %s is not a number of seconds" % (value, key)
-            ) from None
-        checked[count] = seconds
+        try_count = _as_int(key)
+        if try_count is None:
+            raise ValueError("try count %r is not an integer" % (key,))
+        checked[try_count] = _delay(value, key)
     return checked
 
 
@@ -73,30 +93,22 @@ class QueueJobFunction(models.Model):
 
     JobConfig = JobConfig
 
-    def _default_channel(self):
-        return self.env.ref("queue_job.channel_root", raise_if_not_found=False)
-
-    name = fields.Char(
-        compute="_compute_name",
-        inverse="_inverse_name",
-        index=True,
-        store=True,
-    )
-
-    # not required: a function may be created from its name alone
-    model_id = fields.Many2one(
-        comodel_name="ir.model", string="Model", ondelete="cascade"
-    )
+    # neither is required: a function may also be created from its name
+    model_id = fields.Many2one("ir.model", string="Model", ondelete="cascade")
     method = fields.Char()
-
-    channel_id = fields.Many2one(
-        comodel_name="queue.job.channel",
-        string="Channel",
-        required=True,
-        default=lambda self: self._default_channel(),
+    name = fields.Char(
+        index=True, store=True, compute="_compute_name", inverse="_inverse_name"
     )
-    channel = fields.Char(related="channel_id.complete_name", store=True, readonly=True)
+    channel_id = fields.Many2one(
+        "queue.job.channel",
+        string="Channel",
+        default=lambda self: self._default_channel(),
+        required=True,
+    )
+    channel = fields.Char(related="channel_id.complete_name", readonly=True, store=True)
     retry_pattern = JobSerialized(string="Retry Pattern (serialized)", base_type=dict)
+    related_action = JobSerialized(string="Related Action (serialized)", base_type=dict)
+    # the two settings above, as text the form edits
     edit_retry_pattern = fields.Text(
         string="Retry Pattern",
         compute="_compute_edit_retry_pattern",
@@ -108,7 +120,6 @@ class QueueJobFunction(models.Model):
         "Example: {1: 10, 5: 60, 10: 600}\n"
         "Example: {1: (1, 10), 5: (30, 90), 10: (500, 700)}",
     )
-    related_action = JobSerialized(string="Related Action (serialized)", base_type=dict)
     edit_related_action = fields.Text(
         string="Related Action",
         compute="_compute_edit_related_action",
@@ -120,183 +131,177 @@ class QueueJobFunction(models.Model):
         'Example: {"func_name": "related_action_open_record", "kwargs": {}}',
     )
 
-    @api.depends("model_id.model", "method")
-    def _compute_name(self):
-        for record in self:
-            if not (record.model_id and record.method):
-                record.name = ""
-                continue
-            record.name = self.job_function_name(record.model_id.model, record.method)
-
-    def _inverse_name(self):
-        for record in self:
-            match = FUNCTION_NAME_RE.match(record.name or "")
-            if not match:
-                raise exceptions.UserError(
-                    _("Invalid job function: {}").format(record.name)
-                )
-            model_name, method = match.groups()
-            model = self.env["ir.model"]._get(model_name)
-            if not model:
-                raise exceptions.UserError(_("Model {} not found").format(model_name))
-            record.model_id = model.id
-            record.method = method
-
-    @api.depends("retry_pattern")
-    def _compute_edit_retry_pattern(self):
-        for record in self:
-            record.edit_retry_pattern = str(record._parse_retry_pattern())
-
-    def _inverse_edit_retry_pattern(self):
-        for record in self:
-            try:
-                edited = (record.edit_retry_pattern or "").strip()
-                record.retry_pattern = ast.literal_eval(edited) if edited else {}
-            except (ValueError, TypeError, SyntaxError, MemoryError) as err:
-                raise exceptions.UserError(
-                    record._retry_pattern_format_error_message(err)
-                ) from err
-
-    @api.depends("related_action")
-    def _compute_edit_related_action(self):
-        for record in self:
-            record.edit_related_action = str(record.related_action)
-
-    def _inverse_edit_related_action(self):
-        for record in self:
-            try:
-                edited = (record.edit_related_action or "").strip()
-                record.related_action = ast.literal_eval(edited) if edited else {}
-            except (ValueError, TypeError, SyntaxError, MemoryError) as err:
-                raise exceptions.UserError(
-                    record._related_action_format_error_message(err)
-                ) from err
+    def _default_channel(self):
+        return self.env.ref("queue_job.channel_root", raise_if_not_found=False)
 
     @staticmethod
     def job_function_name(model_name, method_name):
         return "<{}>.{}".format(model_name, method_name)
 
-    def job_default_config(self):
-        return JobConfig(
-            channel="root",
-            retry_pattern={},
-            related_action_enable=True,
-            related_action_func_name=None,
-            related_action_kwargs={},
-            job_function_id=None,
+    # name <-> model and method ---------------------------------------------
+
+    @api.depends("model_id.model", "method")
+    def _compute_name(self):
+        for function in self:
+            model, method = function.model_id.model, function.method
+            function.name = (
+                self.job_function_name(model, method) if model and method else ""
+            )
+
+    def _inverse_name(self):
+        for function in self:
+            parsed = NAME_SYNTAX.fullmatch(function.name or "")
+            if not parsed:
+                raise exceptions.UserError(
+                    _("Invalid job function: {}").format(function.name)
+                )
+            model = self.env["ir.model"]._get(parsed["model"])
+            if not model:
+                raise exceptions.UserError(
+                    _("Model {} not found").format(parsed["model"])
+                )
+            function.model_id = model
+            function.method = parsed["method"]
+
+    # settings <-> their text -------------------------------------------------
+
+    @api.depends("retry_pattern")
+    def _compute_edit_retry_pattern(self):
+        for function in self:
+            function.edit_retry_pattern = str(function._parse_retry_pattern())
+
+    def _inverse_edit_retry_pattern(self):
+        self._store_literal(
+            "edit_retry_pattern", "retry_pattern", "_retry_pattern_format_error_message"
         )
+
+    @api.depends("related_action")
+    def _compute_edit_related_action(self):
+        for function in self:
+            function.edit_related_action = str(function.related_action)
+
+    def _inverse_edit_related_action(self):
+        self._store_literal(
+            "edit_related_action",
+            "related_action",
+            "_related_action_format_error_message",
+        )
+
+    def _store_literal(self, text_field, target_field, error_message):
+        """Write the dict written as Python in ``text_field`` to
+        ``target_field``; nothing written is ``{}``. ``error_message`` names
+        the method that words what is wrong."""
+        for function in self:
+            text = (function[text_field] or "").strip()
+            try:
+                value = ast.literal_eval(text) if text else {}
+                if not isinstance(value, dict):
+                    raise TypeError(_("%r is not a dict") % (value,))
+            except LITERAL_ERRORS as err:
+                message = getattr(function, error_message)(err)
+                raise exceptions.UserError(message) from None
+            function[target_field] = value
+
+    # checks ----------------------------------------------------------------
+
+    def _retry_pattern_format_error_message(self, detail=None):
+        message = _(
+            "Unexpected format of Retry Pattern for {}.\n"
+            "It maps a number of tries to the seconds to wait before the next "
+            "one, or to a (low, high) range of seconds: {{1: 60, 5: (300, 600)}}."
+        ).format(self.name)
+        return "%s\n%s" % (message, detail) if detail else message
+
+    def _related_action_format_error_message(self, detail=None):
+        message = _(
+            "Unexpected format of Related Action for {}.\n"
+            "It is a dict of the optional keys enable, func_name and kwargs: "
+            '{{"func_name": "related_action_open_record"}}.'
+        ).format(self.name)
+        return "%s\n%s" % (message, detail) if detail else message
+
+    @api.constrains("retry_pattern")
+    def _check_retry_pattern(self):
+        for function in self:
+            try:
+                check_retry_pattern(function.retry_pattern or {})
+            except ValueError as err:
+                raise exceptions.UserError(
+                    function._retry_pattern_format_error_message(err)
+                ) from None
+
+    def _related_action_problem(self):
+        """What is wrong with this function's related action, or None."""
+        action = self.related_action or {}
+        unknown = set(action) - RELATED_ACTION_KEYS
+        if unknown:
+            return _("unknown key(s): %s") % ", ".join(sorted(map(str, unknown)))
+        if not isinstance(action.get("kwargs", {}), dict):
+            return _("kwargs must be a dict")
+        if not isinstance(action.get("func_name", ""), (str, type(None))):
+            return _("func_name must be a method name")
+        return None
+
+    @api.constrains("related_action")
+    def _check_related_action(self):
+        for function in self:
+            problem = function._related_action_problem()
+            if problem:
+                raise exceptions.UserError(
+                    function._related_action_format_error_message(problem)
+                )
+
+    # what jobs read --------------------------------------------------------
 
     def _parse_retry_pattern(self):
         try:
             return check_retry_pattern(self.retry_pattern or {})
         except ValueError as err:
-            _logger.error(
-                "Invalid retry pattern for job function %s (%s), using the "
-                "default interval",
-                self.name,
-                err,
-            )
+            # written before the check existed, or by SQL: a job must still
+            # run, with the runner's default delays
+            _logger.error("job function %s: retry pattern ignored (%s)", self.name, err)
             return {}
+
+    def job_default_config(self):
+        # a method without a function: root channel, default delays, and the
+        # related action that opens the job's records
+        return JobConfig._make(["root", {}, True, None, {}, None])
 
     @tools.ormcache("name")
     def job_config(self, name):
-        # cached for everybody: read as superuser
-        config = self.sudo().search([("name", "=", name)], limit=1)
-        if not config:
+        # cached for every user: read as superuser
+        function = self.sudo().search([("name", "=", name)], limit=1)
+        if not function:
             return self.job_default_config()
-        related_action = config.related_action or {}
+        action = function.related_action or {}
         return JobConfig(
-            channel=config.channel,
-            retry_pattern=config._parse_retry_pattern(),
-            related_action_enable=related_action.get("enable", True),
-            related_action_func_name=related_action.get("func_name"),
-            related_action_kwargs=related_action.get("kwargs", {}),
-            job_function_id=config.id,
+            job_function_id=function.id,
+            channel=function.channel,
+            retry_pattern=function._parse_retry_pattern(),
+            related_action_enable=action.get("enable", True),
+            related_action_func_name=action.get("func_name"),
+            related_action_kwargs=action.get("kwargs", {}),
         )
 
-    def _retry_pattern_format_error_message(self, detail=None):
-        message = _(
-            "Unexpected format of Retry Pattern for {}.\n"
-            "Expected a dict of tries to seconds, or to (low, high) ranges "
-            "of seconds, such as {{1: 60, 5: (300, 600)}}."
-        ).format(self.name)
-        if detail:
-            message += "\n%s" % (detail,)
-        return message
+    # create (merging declarations), write, unlink: the cached configs go --
 
-    @api.constrains("retry_pattern")
-    def _check_retry_pattern(self):
-        for record in self:
-            try:
-                check_retry_pattern(record.retry_pattern or {})
-            except ValueError as err:
-                raise exceptions.UserError(
-                    record._retry_pattern_format_error_message(err)
-                ) from None
-
-    def _related_action_format_error_message(self, detail=None):
-        message = _(
-            "Unexpected format of Related Action for {}.\n"
-            "Expected a dict with the optional keys enable, func_name and "
-            'kwargs, such as {{"func_name": "related_action_open_record"}}.'
-        ).format(self.name)
-        if detail:
-            message += "\n%s" % (detail,)
-        return message
-
-    @api.constrains("related_action")
-    def _check_related_action(self):
-        for record in self:
-            related_action = record.related_action
-            if not related_action:
-                continue
-            unknown = set(related_action) - set(RELATED_ACTION_KEYS)
-            if unknown:
-                raise exceptions.UserError(
-                    record._related_action_format_error_message(
-                        _("unknown key(s): %s") % ", ".join(sorted(unknown))
-                    )
-                )
-            kwargs = related_action.get("kwargs")
-            if kwargs is not None and not isinstance(kwargs, dict):
-                raise exceptions.UserError(
-                    record._related_action_format_error_message(
-                        _("kwargs must be a dict")
-                    )
-                )
-            func_name = related_action.get("func_name")
-            if func_name is not None and not isinstance(func_name, str):
-                raise exceptions.UserError(
-                    record._related_action_format_error_message(
-                        _("func_name must be a method name")
-                    )
-                )
+    def _declared_before(self, vals):
+        name = vals.get("name")
+        if not name and vals.get("model_id") and vals.get("method"):
+            model = self.env["ir.model"].browse(vals["model_id"]).model
+            name = self.job_function_name(model, vals["method"])
+        return self.search([("name", "=", name)], limit=1) if name else self.browse()
 
     @api.model_create_multi
     def create(self, vals_list):
-        records = self.browse()
-        if self.env.context.get("install_mode"):
-            # several modules may declare the same function: merge them by
-            # name, the later declaration updating the existing record
-            remaining = []
-            for vals in vals_list:
-                existing = vals.get("name") and self.search(
-                    [("name", "=", vals["name"])], limit=1
-                )
-                if not existing:
-                    remaining.append(vals)
-                    continue
-                if not existing.get_metadata()[0].get("noupdate"):
-                    existing.write(vals)
-                records |= existing
-            vals_list = remaining
-        if vals_list:
-            records |= super().create(vals_list)
+        functions = create_or_merge(
+            self, vals_list, self._declared_before, super().create
+        )
         self.clear_caches()
-        return records
+        return functions
 
-    def write(self, values):
-        result = super().write(values)
+    def write(self, vals):
+        result = super().write(vals)
         self.clear_caches()
         return result
 

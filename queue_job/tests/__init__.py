@@ -2,6 +2,7 @@ from . import (
     test_delay_doctests,
     test_delay_graph,
     test_helpers,
+    test_i18n,
     test_install,
     test_json_field,
     test_model_job_channel,
@@ -11,5 +12,6 @@ from . import (
     test_ui_access,
     test_ui_tours,
     test_ui_views,
+    test_views_inheritance,
     test_wizards,
 )

@@ -24,16 +24,6 @@ from ..job import Job
 
 _logger = logging.getLogger(__name__)
 
-# the order in which Delayable passes the job properties to Job()
-PROPERTY_ORDER = (
-    "priority",
-    "max_retries",
-    "eta",
-    "description",
-    "channel",
-    "identity_key",
-)
-
 
 def _same_bound_method(method, other):
     """Same function bound to equal recordsets."""
@@ -67,23 +57,17 @@ class JobCall(namedtuple("JobCall", ["method", "args", "kwargs", "properties"]))
 
     __hash__ = None
 
-
-def _format_job_call(call):
-    arguments = [str(arg) for arg in call.args]
-    arguments += ["%s=%s" % (key, value) for key, value in call.kwargs.items()]
-    ordered = sorted(
-        call.properties,
-        key=lambda key: (
-            PROPERTY_ORDER.index(key) if key in PROPERTY_ORDER else len(PROPERTY_ORDER)
-        ),
-    )
-    properties = ", ".join("%s=%s" % (key, call.properties[key]) for key in ordered)
-    return "<%s>.%s(%s) with properties (%s)" % (
-        call.method.__self__,
-        call.method.__name__,
-        ", ".join(arguments),
-        properties,
-    )
+    def _describe(self):
+        """``<recordset>.method(args, key=value) with properties (...)``: the
+        properties in the order of this call's dict."""
+        shown = ["%s" % (arg,) for arg in self.args]
+        shown += ["%s=%s" % pair for pair in self.kwargs.items()]
+        return "<%s>.%s(%s) with properties (%s)" % (
+            self.method.__self__,
+            self.method.__name__,
+            ", ".join(shown),
+            ", ".join("%s=%s" % pair for pair in self.properties.items()),
+        )
 
 
 class JobsTrap:
@@ -93,11 +77,26 @@ class JobsTrap:
     ``Job`` objects that would have been stored (a job whose identity key
     matches an earlier trapped job is left out, as the queue would skip it).
     No trapped job is ever written to the database.
+
+    ``job_mock``: a mock standing for the ``Job`` class of the ``delay``
+    module (the reference's way to build a trap); without it,
+    :meth:`_patched` puts the trap in its place.
     """
 
-    def __init__(self):
+    def __init__(self, job_mock=None):
         self.calls = []
         self.enqueued_jobs = []
+        if job_mock is not None:
+            job_mock.side_effect = self._trap_job
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        return None
+
+    def __repr__(self):
+        return repr(self.calls)
 
     @contextmanager
     def _patched(self):
@@ -108,29 +107,21 @@ class JobsTrap:
 
     def _trap_job(self, func, args=None, kwargs=None, **properties):
         job = _TrappedJob(func, args=args, kwargs=kwargs, **properties)
-        self.calls.append(
-            JobCall(
-                method=func,
-                args=tuple(args or ()),
-                kwargs=dict(kwargs or {}),
-                properties=properties,
-            )
-        )
-        identity_key = job.identity_key
-        if not identity_key or all(
-            trapped.identity_key != identity_key for trapped in self.enqueued_jobs
-        ):
+        call = JobCall(func, tuple(args or ()), dict(kwargs or {}), properties)
+        self.calls.append(call)
+        key = job.identity_key
+        if not (key and any(known.identity_key == key for known in self.enqueued_jobs)):
             self.enqueued_jobs.append(job)
         return job
 
     def _filtered_jobs(self, only=None):
         if only is None:
             return list(self.enqueued_jobs)
+        records, name = getattr(only, "__self__", None), only.__name__
         return [
             job
             for job in self.enqueued_jobs
-            if job.recordset == getattr(only, "__self__", None)
-            and job.method_name == only.__name__
+            if job.recordset == records and job.method_name == name
         ]
 
     def jobs_count(self, only=None):
@@ -138,48 +129,43 @@ class JobsTrap:
         return len(self._filtered_jobs(only))
 
     def assert_jobs_count(self, expected, only=None):
-        actual = self.jobs_count(only=only)
-        if actual != expected:
-            # starts like unittest's assertEqual(actual, expected) message
-            raise AssertionError(
-                "%d != %d : %d job(s) trapped%s, %d expected\n%s"
-                % (
-                    actual,
-                    expected,
-                    actual,
-                    " for %s" % only.__name__ if only is not None else "",
-                    expected,
-                    "\n".join(
-                        " * %s" % job.func_string for job in self._filtered_jobs(only)
-                    ),
-                )
-            )
+        jobs = self._filtered_jobs(only)
+        if len(jobs) == expected:
+            return
+        # starts like unittest's assertEqual(actual, expected) message
+        what = " for %s" % only.__name__ if only is not None else ""
+        listed = "".join("\n * %s" % job.func_string for job in jobs)
+        raise AssertionError(
+            "%d != %d : %d job(s) trapped%s, %d expected%s"
+            % (len(jobs), expected, len(jobs), what, expected, listed)
+        )
 
     def assert_enqueued_job(self, method, args=None, kwargs=None, properties=None):
         """Assert a job of ``method`` with these args/kwargs was enqueued.
 
         ``args`` and ``kwargs`` must match exactly; only the keys given in
-        ``properties`` are compared.
+        ``properties`` are compared. The message of a mismatch, as the
+        reference's, shows the expected properties in the order given and
+        each trapped call with these properties only, in Job()'s order.
         """
-        expected = JobCall(
-            method=method,
-            args=tuple(args or ()),
-            kwargs=dict(kwargs or {}),
-            properties=dict(properties or {}),
+        wanted = JobCall(
+            method, tuple(args or ()), dict(kwargs or {}), dict(properties or {})
         )
+        seen = []
         for call in self.calls:
             compared = {
                 key: value
                 for key, value in call.properties.items()
-                if key in expected.properties
+                if key in wanted.properties
             }
-            if expected == call._replace(properties=compared):
-                return
+            seen.append(call._replace(properties=compared))
+        if wanted in seen:
+            return
         raise AssertionError(
             "Job %s was not enqueued.\nActual enqueued jobs:\n%s"
             % (
-                _format_job_call(expected),
-                "\n".join(" * %s" % _format_job_call(call) for call in self.calls),
+                wanted._describe(),
+                "\n".join(" * %s" % call._describe() for call in seen),
             )
         )
 
@@ -229,32 +215,35 @@ def trap_jobs():
 
 
 class JobCounter:
-    """Count the ``queue.job`` records created since this object was made."""
+    """Counts the ``queue.job`` records created since it was made."""
 
     def __init__(self, env):
         self.env = env
         self.existing = self.search_all()
 
-    def count_all(self):
-        return len(self.search_all())
+    def search_all(self):
+        """Every job (that the env's user may read)."""
+        return self.env["queue.job"].search([])
 
-    def count_created(self):
-        return len(self.search_created())
+    def search_created(self):
+        """The jobs created since this counter was made."""
+        return self.search_all() - self.existing
 
     def count_existing(self):
         return len(self.existing)
 
-    def search_created(self):
-        return self.search_all() - self.existing
+    def count_created(self):
+        return len(self.search_created())
 
-    def search_all(self):
-        return self.env["queue.job"].search([])
+    def count_all(self):
+        return len(self.search_all())
 
 
 class JobMixin:
     """Mixin for TestCases (needs ``self.env``)."""
 
     def job_counter(self):
+        """A :class:`JobCounter`, to count or run the jobs created next."""
         return JobCounter(self.env)
 
     def perform_jobs(self, jobs):
@@ -262,10 +251,9 @@ class JobMixin:
         for record in jobs.search_created():
             Job.load(self.env, record.uuid).perform()
 
-    @contextmanager
     def trap_jobs(self):
-        with trap_jobs() as trap:
-            yield trap
+        """:func:`trap_jobs`, as a method: ``with self.trap_jobs() as trap:``."""
+        return trap_jobs()
 
 
 @contextmanager
@@ -277,12 +265,10 @@ def mock_with_delay():
     recordset and the job properties) and the mock it returns (on which the
     delayed method and its arguments are recorded).
     """
-    with mock.patch(
-        "odoo.addons.queue_job.models.base.DelayableRecordset",
-        name="DelayableRecordset",
-        spec=True,
-    ) as delayable_cls:
-        delayable = mock.MagicMock(name="DelayableRecordset()")
+    # the name base.with_delay() looks up at each call
+    target = "odoo.addons.queue_job.models.base.DelayableRecordset"
+    delayable = mock.MagicMock(name="DelayableRecordset()")
+    with mock.patch(target, name="DelayableRecordset", spec=True) as delayable_cls:
         delayable_cls.return_value = delayable
         yield delayable_cls, delayable
 

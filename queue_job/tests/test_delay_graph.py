@@ -1,8 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
-"""Graph primitives and graph flattening, without database."""
+"""Graphs of jobs before they are jobs: the Graph helper, Delayable
+properties, and the edges that chains and groups make (seen through
+trap_jobs, which builds the jobs without storing them)."""
 import unittest
 
+from odoo.tests import common
+
 from ..delay import Delayable, DelayableGraph, Graph, chain, group
+from .common import trap_jobs
 
 
 class PureTestCase(unittest.TestCase):
@@ -17,8 +22,69 @@ class PureTestCase(unittest.TestCase):
         cls.test_class = cls.__name__
 
 
-class FakeRecordset:
-    """Enough of a recordset for building graphs (no method is recorded)."""
+# a diamond with a tail, and a lone vertex:
+#   a -> b -> d -> e
+#   a -> c -> d      f -> e
+DIAMOND = {"a": {"b", "c"}, "b": {"d"}, "c": {"d"}, "d": {"e"}, "f": {"e"}}
+
+
+class TestGraph(PureTestCase):
+    def test_vertices_and_edges(self):
+        graph = Graph()
+        graph.add_vertex("alone")
+        graph.add_vertex("alone")
+        graph.add_edge("up", "down")
+        graph.add_edge("up", "side")
+        graph.add_edge("up", "down")
+        self.assertEqual(graph.vertices(), {"alone", "up", "down", "side"})
+        self.assertEqual(sorted(graph.edges()), [("up", "down"), ("up", "side")])
+        self.assertEqual(graph.root_vertices(), {"alone", "up"})
+
+    def test_made_from_a_dict_it_does_not_share(self):
+        source = {"x": {"y"}}
+        graph = Graph(source)
+        graph.add_edge("x", "z")
+        self.assertEqual(source, {"x": {"y"}})
+        self.assertEqual(sorted(graph.edges()), [("x", "y"), ("x", "z")])
+        self.assertEqual(graph.vertices(), {"x", "y", "z"})
+
+    def test_paths_are_maximal_and_without_cycles(self):
+        graph = Graph(DIAMOND)
+        self.assertEqual(
+            sorted(graph.paths("a")), [["a", "b", "d", "e"], ["a", "c", "d", "e"]]
+        )
+        self.assertEqual(list(graph.paths("f")), [["f", "e"]])
+        self.assertEqual(list(graph.paths("e")), [["e"]])
+        looped = Graph({"p": {"q", "r"}, "q": {"p"}, "r": {"s"}, "s": {"r"}})
+        self.assertEqual(sorted(looped.paths("p")), [["p", "q"], ["p", "r", "s"]])
+
+    def test_topological_order(self):
+        graph = Graph(DIAMOND)
+        order = list(graph.topological_sort())
+        self.assertEqual(sorted(order), sorted(graph.vertices()))
+        for parent, child in graph.edges():
+            self.assertLess(order.index(parent), order.index(child))
+        # among the vertices ready together, the smallest key first
+        graph = Graph({"z": {"b", "a"}, "y": {"a"}, "c": set()})
+        self.assertEqual("".join(graph.topological_sort(key=str)), "cyzab")
+        self.assertEqual(
+            "".join(graph.topological_sort(key=lambda v: -ord(v))), "zycba"
+        )
+
+    def test_no_order_with_a_cycle(self):
+        graph = Graph({"start": {"m"}, "m": {"n"}, "n": {"m"}})
+        with self.assertRaisesRegex(ValueError, r"cycle.*'m', 'n'$"):
+            list(graph.topological_sort())
+
+    def test_repr_lists_the_paths_from_the_roots(self):
+        self.assertEqual(
+            repr(Graph({"a": {"b", "c"}, "b": {"d"}, "g": set()})),
+            "'a' → 'b' → 'd'\n'a' → 'c'\n'g'",
+        )
+
+
+class Records:
+    """Enough of a recordset for a Delayable that is never delayed."""
 
     def __init__(self, name):
         self.name = name
@@ -27,217 +93,68 @@ class FakeRecordset:
         return self.name
 
 
-class TestGraph(PureTestCase):
-    def test_add_vertex(self):
-        graph = Graph()
-        graph.add_vertex("a")
-        graph.add_vertex("a")
-        self.assertEqual(graph._graph, {"a": set()})
-        self.assertEqual(graph.vertices(), {"a"})
-        self.assertEqual(graph.edges(), [])
-
-    def test_add_edge(self):
-        graph = Graph()
-        graph.add_edge("a", "b")
-        graph.add_edge("a", "c")
-        graph.add_edge("a", "b")
-        self.assertEqual(graph._graph, {"a": {"b", "c"}, "b": set(), "c": set()})
-        self.assertEqual(sorted(graph.edges()), [("a", "b"), ("a", "c")])
-        self.assertEqual(graph.vertices(), {"a", "b", "c"})
-
-    def test_init_copies(self):
-        source = {"a": {"b"}}
-        graph = Graph(source)
-        graph.add_edge("a", "c")
-        self.assertEqual(source, {"a": {"b"}})
-        self.assertEqual(graph._graph, {"a": {"b", "c"}, "b": set(), "c": set()})
-
-    def test_root_vertices(self):
-        graph = Graph({"a": {"b"}, "c": {"b"}, "b": {"d"}, "e": set()})
-        self.assertEqual(graph.root_vertices(), {"a", "c", "e"})
-
-    def test_paths(self):
-        graph = Graph({"a": {"b", "c"}, "b": {"d"}, "c": {"d"}, "d": {"e"}})
-        self.assertEqual(
-            sorted(graph.paths("a")),
-            [["a", "b", "d", "e"], ["a", "c", "d", "e"]],
-        )
-        self.assertEqual(list(graph.paths("e")), [["e"]])
-
-    def test_paths_cycle(self):
-        graph = Graph({"a": {"b", "c"}, "b": {"a"}, "c": {"d"}, "d": {"c"}})
-        self.assertEqual(sorted(graph.paths("a")), [["a", "b"], ["a", "c", "d"]])
-
-    def test_topological_sort(self):
-        graph = Graph({"a": {"b", "c"}, "b": {"d"}, "c": {"d"}, "d": {"e"}, "f": {"e"}})
-        order = list(graph.topological_sort())
-        self.assertEqual(sorted(order), ["a", "b", "c", "d", "e", "f"])
-        for parent, child in graph.edges():
-            self.assertLess(order.index(parent), order.index(child))
-
-    def test_topological_sort_key(self):
-        graph = Graph({"z": {"b", "a"}, "y": {"a"}, "c": set()})
-        self.assertEqual(list(graph.topological_sort(key=str)), list("cyzab"))
-
-    def test_topological_sort_cycle(self):
-        graph = Graph({"a": {"b"}, "b": {"c"}, "c": {"b"}})
-        with self.assertRaisesRegex(ValueError, "cycle.*'b', 'c'"):
-            list(graph.topological_sort())
-
-    def test_repr(self):
-        graph = Graph({"a": {"b", "c"}, "b": {"d"}, "e": set()})
-        self.assertEqual(repr(graph), "'a' → 'b' → 'd'\n'a' → 'c'\n'e'")
-
-
-class TestDelayableGraph(PureTestCase):
-    def node(self, name):
-        node = Delayable(FakeRecordset(name))
-        # never built: silence the "never delayed" warning when collected
+class TestDelayableNode(PureTestCase):
+    def node(self, name="r"):
+        node = Delayable(Records(name))
+        # never built: no "never delayed" warning when it goes
         self.addCleanup(setattr, node, "_generated_job", False)
         return node
 
-    def nodes(self, names):
-        return [self.node(name) for name in names.split()]
-
-    def flat_edges(self, top):
-        flat = top._graph._flatten()
-        return flat.vertices(), {
-            (parent.recordset.name, child.recordset.name)
-            for parent, child in flat.edges()
-        }
-
-    def test_set(self):
-        node = self.node("r")
+    def test_set_properties(self):
+        node = self.node()
         self.assertIs(node.set(priority=3, channel="root.a"), node)
         node.set({"eta": 15, "identity_key": "k"}, max_retries=2)
         node.set({"description": "d"})
         self.assertEqual(
-            (node.priority, node.channel, node.eta, node.identity_key),
-            (3, "root.a", 15, "k"),
+            {
+                name: getattr(node, name)
+                for name in (
+                    "priority",
+                    "channel",
+                    "eta",
+                    "identity_key",
+                    "max_retries",
+                    "description",
+                )
+            },
+            {
+                "priority": 3,
+                "channel": "root.a",
+                "eta": 15,
+                "identity_key": "k",
+                "max_retries": 2,
+                "description": "d",
+            },
         )
-        self.assertEqual((node.max_retries, node.description), (2, "d"))
 
-    def test_set_unknown_property(self):
-        node = self.node("r")
-        with self.assertRaisesRegex(ValueError, "^No property foo$"):
-            node.set(foo=1)
-        with self.assertRaisesRegex(ValueError, "^No property bar$"):
-            node.set({"bar": 1})
+    def test_unknown_properties(self):
+        node = self.node()
+        for arguments in (((), {"foo": 1}), (({"bar": 1},), {})):
+            args, kwargs = arguments
+            with self.subTest(arguments=arguments):
+                name = (list(kwargs) or list(args[0]))[0]
+                with self.assertRaisesRegex(ValueError, "^No property %s$" % name):
+                    node.set(*args, **kwargs)
         with self.assertRaises(TypeError):
             node.set({"priority": 1}, {"eta": 2})
 
-    def test_on_done_edges(self):
-        a, b, c = self.nodes("a b c")
-        self.assertIs(a.on_done(b, c), a)
-        vertices, edges = self.flat_edges(a)
-        self.assertEqual(vertices, {a, b, c})
-        self.assertEqual(edges, {("a", "b"), ("a", "c")})
-
-    def test_on_done_bad_argument(self):
-        a = self.node("a")
+    def test_bad_links(self):
+        node = self.node("a")
         with self.assertRaisesRegex(TypeError, "on_done.*'oops'"):
-            a.on_done("oops")
+            node.on_done("oops")
         with self.assertRaisesRegex(ValueError, "cannot depend on itself"):
-            a.on_done(a)
-
-    def test_only_downstream_is_reached(self):
-        a, b, c = self.nodes("a b c")
-        a.on_done(b)
-        b.on_done(c)
-        vertices, edges = self.flat_edges(b)
-        self.assertEqual(vertices, {b, c})
-        self.assertEqual(edges, {("b", "c")})
-
-    def test_chain(self):
-        a, b, c, d = self.nodes("a b c d")
-        top = chain(a, b, c).on_done(d)
-        vertices, edges = self.flat_edges(top)
-        self.assertEqual(vertices, {a, b, c, d})
-        self.assertEqual(edges, {("a", "b"), ("b", "c"), ("c", "d")})
-
-    def test_group(self):
-        a, b, c, d, e = self.nodes("a b c d e")
-        top = group(a, b, c).on_done(d, e)
-        vertices, edges = self.flat_edges(top)
-        self.assertEqual(vertices, {a, b, c, d, e})
-        self.assertEqual(
-            edges,
-            {(p, c) for p in "abc" for c in "de"},
-        )
-
-    def test_group_after_group(self):
-        a, b, c, d = self.nodes("a b c d")
-        top = group(a, b).on_done(group(c, d))
-        _vertices, edges = self.flat_edges(top)
-        self.assertEqual(edges, {("a", "c"), ("a", "d"), ("b", "c"), ("b", "d")})
-
-    def test_chain_of_groups_and_chains(self):
-        a, b, c, d, e, f = self.nodes("a b c d e f")
-        top = chain(group(a, b), chain(c, d), group(e, f))
-        _vertices, edges = self.flat_edges(top)
-        self.assertEqual(
-            edges,
-            {("a", "c"), ("b", "c"), ("c", "d"), ("d", "e"), ("d", "f")},
-        )
-
-    def test_nested_chain_as_head_connects_to_its_first_member(self):
-        # reference quirk 12: the edge went x -> b instead of x -> a
-        x, a, b, c = self.nodes("x a b c")
-        x.on_done(chain(chain(a, b), c))
-        _vertices, edges = self.flat_edges(x)
-        self.assertEqual(edges, {("x", "a"), ("a", "b"), ("b", "c")})
-
-    def test_nested_chain_as_tail_connects_from_its_last_member(self):
-        a, b, c, y = self.nodes("a b c y")
-        top = chain(a, chain(b, c)).on_done(y)
-        _vertices, edges = self.flat_edges(top)
-        self.assertEqual(edges, {("a", "b"), ("b", "c"), ("c", "y")})
-
-    def test_member_on_done_inside_chain(self):
-        a, b, c = self.nodes("a b c")
-        a.on_done(c)
-        top = chain(a, b)
-        _vertices, edges = self.flat_edges(top)
-        self.assertEqual(edges, {("a", "b"), ("a", "c")})
-
-    def test_empty_chain_and_bad_members(self):
+            node.on_done(node)
         with self.assertRaisesRegex(ValueError, "at least one"):
             chain()
         with self.assertRaisesRegex(TypeError, "chain member.*42"):
-            chain(self.node("a"), 42)
+            chain(self.node("b"), 42)
         with self.assertRaisesRegex(TypeError, "group member.*None"):
             group(None)
-
-    def test_empty_group_delays_nothing(self):
         with self.assertRaisesRegex(ValueError, "^Expecting jobs$"):
             group().delay()
 
-    def test_ensure_same_graph_uuid(self):
-        class FakeJob:
-            def __init__(self, graph_uuid=None):
-                self.graph_uuid = graph_uuid
-                self.uuid = "u"
-
-        ensure = DelayableGraph._ensure_same_graph_uuid
-        with self.assertRaisesRegex(ValueError, "^Expecting jobs$"):
-            ensure([])
-        lone = FakeJob()
-        ensure([lone])
-        self.assertIsNone(lone.graph_uuid)
-        with self.assertRaises(ValueError):
-            ensure([FakeJob("g1")])
-        jobs = [FakeJob(), FakeJob()]
-        ensure(jobs)
-        self.assertTrue(jobs[0].graph_uuid)
-        self.assertEqual(jobs[0].graph_uuid, jobs[1].graph_uuid)
-        jobs = [FakeJob(), FakeJob("g1"), FakeJob("g1")]
-        ensure(jobs)
-        self.assertEqual({job.graph_uuid for job in jobs}, {"g1"})
-        with self.assertRaisesRegex(ValueError, "several graphs"):
-            ensure([FakeJob("g1"), FakeJob("g2")])
-
     def test_repr(self):
-        a, b, c = self.nodes("a b c")
+        a, b, c = self.node("a"), self.node("b"), self.node("c")
         self.assertEqual(repr(a), "Delayable(a.<no method>((), {}))")
         self.assertEqual(
             repr(chain(a, b, c)),
@@ -248,3 +165,103 @@ class TestDelayableGraph(PureTestCase):
         text = repr(group(a, b))
         self.assertTrue(text.startswith("DelayableGroup(\n\t"))
         self.assertEqual(text.count("\n\t"), 2)  # one line per member
+
+
+class TestSameGraphUuid(PureTestCase):
+    class Job:
+        def __init__(self, graph_uuid=None):
+            self.graph_uuid = graph_uuid
+            self.uuid = "uuid-of-a-job"
+
+    def test_one_graph_uuid_for_the_jobs_of_a_graph(self):
+        Job = self.Job
+        ensure = DelayableGraph._ensure_same_graph_uuid
+        with self.assertRaisesRegex(ValueError, "^Expecting jobs$"):
+            ensure([])
+        # a lone job stays out of any graph, and cannot join one alone
+        lone = Job()
+        ensure([lone])
+        self.assertIsNone(lone.graph_uuid)
+        with self.assertRaises(ValueError):
+            ensure([Job("g1")])
+        fresh = [Job(), Job(), Job()]
+        ensure(fresh)
+        self.assertEqual(len({job.graph_uuid for job in fresh}), 1)
+        self.assertTrue(fresh[0].graph_uuid)
+        # jobs joining an existing graph take its uuid
+        joining = [Job(), Job("g1"), Job("g1")]
+        ensure(joining)
+        self.assertEqual({job.graph_uuid for job in joining}, {"g1"})
+        with self.assertRaisesRegex(ValueError, "several graphs"):
+            ensure([Job("g1"), Job("g2")])
+
+
+class TestEdgesOfDelayables(common.TransactionCase):
+    """Which job waits for which, once chains and groups are delayed."""
+
+    def nodes(self, names):
+        partners = self.env["res.partner"]
+        return [partners.delayable().name_search(name) for name in names.split()]
+
+    def edges(self, top):
+        """(parent, child) names of the jobs ``top.delay()`` builds."""
+        with trap_jobs() as trap:
+            top.delay()
+        return {
+            (parent.args[0], job.args[0])
+            for job in trap.enqueued_jobs
+            for parent in job.depends_on
+        }, {job.args[0] for job in trap.enqueued_jobs}
+
+    def test_edges(self):
+        cases = [
+            # (label, build from the nodes a..f, expected edges)
+            ("on_done", lambda a, b, c: a.on_done(b, c), {"ab", "ac"}),
+            ("chain", lambda a, b, c, d: chain(a, b, c).on_done(d), {"ab", "bc", "cd"}),
+            (
+                "group then two",
+                lambda a, b, c, d, e: group(a, b, c).on_done(d, e),
+                {"ad", "ae", "bd", "be", "cd", "ce"},
+            ),
+            (
+                "group after group",
+                lambda a, b, c, d: group(a, b).on_done(group(c, d)),
+                {"ac", "ad", "bc", "bd"},
+            ),
+            (
+                "chain of a group, a chain, a group",
+                lambda a, b, c, d, e, f: chain(group(a, b), chain(c, d), group(e, f)),
+                {"ac", "bc", "cd", "de", "df"},
+            ),
+            # reference quirk 12: the edge went a -> c instead of a -> b
+            (
+                "chain heading a chain",
+                lambda a, b, c, d: a.on_done(chain(chain(b, c), d)),
+                {"ab", "bc", "cd"},
+            ),
+            (
+                "chain ending a chain",
+                lambda a, b, c, d: chain(a, chain(b, c)).on_done(d),
+                {"ab", "bc", "cd"},
+            ),
+            (
+                "member with a child of its own",
+                lambda a, b, c: chain(a.on_done(c), b),
+                {"ab", "ac"},
+            ),
+        ]
+        for label, build, expected in cases:
+            with self.subTest(label):
+                names = "abcdef"[: build.__code__.co_argcount]
+                top = build(*self.nodes(" ".join(names)))
+                edges, vertices = self.edges(top)
+                self.assertEqual(edges, {tuple(edge) for edge in expected})
+                self.assertEqual(vertices, set(names))
+
+    def test_only_what_follows_is_delayed(self):
+        a, b, c = self.nodes("a b c")
+        a.on_done(b)
+        b.on_done(c)
+        edges, vertices = self.edges(b)
+        self.assertEqual((edges, vertices), ({("b", "c")}, {"b", "c"}))
+        a._generated_job = False  # never delayed, on purpose

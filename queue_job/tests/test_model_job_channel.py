@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""queue.job.channel records: a tree under "root", named by their path."""
 from psycopg2 import IntegrityError
 
 from odoo import exceptions
@@ -6,70 +7,87 @@ from odoo.tests import common
 from odoo.tools import mute_logger
 
 
-class TestJobChannel(common.TransactionCase):
-    def setUp(self):
-        super().setUp()
-        self.Channel = self.env["queue.job.channel"]
-        self.root_channel = self.env.ref("queue_job.channel_root")
+class TestChannelTree(common.TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.channels = cls.env["queue.job.channel"]
+        cls.root = cls.env.ref("queue_job.channel_root")
 
-    def test_channel_new(self):
-        channel = self.Channel.new()
-        self.assertFalse(channel.name)
-        self.assertFalse(channel.complete_name)
+    def under(self, parent, name, **values):
+        return self.channels.create(dict(values, name=name, parent_id=parent.id))
 
-    def test_channel_create(self):
-        channel = self.Channel.create(
-            {"name": "test", "parent_id": self.root_channel.id}
+    def test_complete_name_is_the_path_from_root(self):
+        draft = self.channels.new()
+        self.assertFalse(draft.name)
+        self.assertFalse(draft.complete_name)
+
+        import_ = self.under(self.root, "import")
+        csv = self.under(import_, "csv")
+        self.assertEqual(
+            (import_.complete_name, csv.complete_name),
+            ("root.import", "root.import.csv"),
         )
-        self.assertEqual(channel.name, "test")
-        self.assertEqual(channel.complete_name, "root.test")
-        channel2 = self.Channel.create({"name": "deep", "parent_id": channel.id})
-        self.assertEqual(channel2.complete_name, "root.test.deep")
-        channel.name = "renamed"
-        self.assertEqual(channel2.complete_name, "root.renamed.deep")
+        # a name used again deeper down is another channel
+        again = self.under(csv, "import")
+        self.assertEqual(again.complete_name, "root.import.csv.import")
+        # renaming or moving a channel renames what is under it
+        import_.name = "intake"
+        self.assertEqual(again.complete_name, "root.intake.csv.import")
+        csv.parent_id = self.root
+        self.assertEqual(
+            (csv.complete_name, again.complete_name), ("root.csv", "root.csv.import")
+        )
+        self.assertEqual(csv.name_get(), [(csv.id, "root.csv")])
+
+    def test_removal_interval_defaults_to_thirty_days(self):
+        self.assertEqual(self.under(self.root, "short").removal_interval, 30)
+        self.assertEqual(
+            self.under(self.root, "long", removal_interval=365).removal_interval, 365
+        )
 
     @mute_logger("odoo.sql_db")
-    def test_channel_complete_name_uniq(self):
-        self.Channel.create({"name": "test", "parent_id": self.root_channel.id})
-        self.Channel.flush()
-        with self.assertRaises(IntegrityError) as ctx:
-            self.Channel.create({"name": "test", "parent_id": self.root_channel.id})
-            self.Channel.flush()
-        self.assertIn("queue_job_channel_name_uniq", str(ctx.exception))
+    def test_two_channels_cannot_share_a_path(self):
+        self.under(self.root, "twin")
+        self.channels.flush()
+        with self.assertRaises(IntegrityError) as caught:
+            self.under(self.root, "twin")
+            self.channels.flush()
+        self.assertIn("queue_job_channel_name_uniq", str(caught.exception))
 
-    def test_channel_name_get(self):
-        channel = self.Channel.create(
-            {"name": "test", "parent_id": self.root_channel.id}
-        )
-        self.assertEqual(channel.name_get(), [(channel.id, "root.test")])
-
-    def test_parent_required(self):
+    def test_only_root_has_no_parent(self):
         with self.assertRaisesRegex(
-            exceptions.ValidationError, "Parent channel required"
+            exceptions.ValidationError, "^Parent channel required.$"
         ):
-            self.Channel.create({"name": "orphan"})
+            self.channels.create({"name": "stray"})
 
-    def test_root_protected(self):
-        with self.assertRaisesRegex(exceptions.UserError, "Cannot remove the root"):
-            self.root_channel.unlink()
-        with self.assertRaisesRegex(exceptions.UserError, "Cannot change the root"):
-            self.root_channel.name = "leaf"
-
-    def test_default_removal_interval(self):
-        channel = self.Channel.create(
-            {"name": "test", "parent_id": self.root_channel.id}
-        )
-        self.assertEqual(channel.removal_interval, 30)
-
-    def test_install_mode_merges(self):
-        channel = self.Channel.create(
-            {"name": "shared", "parent_id": self.root_channel.id}
-        )
-        again = self.Channel.with_context(install_mode=True).create(
-            {"name": "shared", "parent_id": self.root_channel.id, "removal_interval": 7}
-        )
-        self.assertEqual(again, channel)
-        self.assertEqual(channel.removal_interval, 7)
+    def test_root_stays_root(self):
+        other = self.under(self.root, "other")
+        changes = [
+            ({"name": "trunk"}, "Cannot change the root channel"),
+            ({"parent_id": other.id}, "Cannot change the root channel"),
+        ]
+        for values, message in changes:
+            with self.subTest(**values):
+                with self.assertRaisesRegex(exceptions.UserError, message):
+                    self.root.write(values)
+        with self.assertRaisesRegex(
+            exceptions.UserError, "Cannot remove the root channel"
+        ):
+            self.root.unlink()
         self.assertEqual(
-            self.Channel.search_count([("complete_name", "=", "root.shared")]), 1
+            (self.root.name, self.root.complete_name, self.root.parent_id),
+            ("root", "root", self.channels),
+        )
+
+    def test_modules_declaring_the_same_channel_share_it(self):
+        declared = self.under(self.root, "shared", removal_interval=10)
+        installing = self.channels.with_context(install_mode=True)
+        again = installing.create(
+            {"name": "shared", "parent_id": self.root.id, "removal_interval": 7}
+        )
+        self.assertEqual(again, declared)
+        self.assertEqual(declared.removal_interval, 7)
+        self.assertEqual(
+            self.channels.search_count([("complete_name", "=", "root.shared")]), 1
         )

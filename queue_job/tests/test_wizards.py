@@ -1,52 +1,84 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""The three wizards of the Jobs list: requeue, set to done, cancel. Each
+is run on a selection of a failed, a pending and a done job."""
 from odoo.tests import common
 
-from odoo.addons.queue_job.job import Job
+from ..job import Job
+
+CLOSE = {"type": "ir.actions.act_window_close"}
 
 
-class TestWizards(common.TransactionCase):
+class TestJobWizards(common.TransactionCase):
     def setUp(self):
         super().setUp()
-        job_ = Job(self.env["res.users"].browse(self.env.uid).name_get)
-        job_.set_failed(exc_info="Traceback...", exc_name="Boom", exc_message="boom")
-        job_.store()
-        self.job = job_.db_record()
+        self.by_state = {}
+        for state in ("failed", "pending", "done"):
+            job = Job(self.env.user.partner_id.exists)
+            if state == "failed":
+                job.set_failed(exc_info="Traceback", exc_name="Boom", exc_message="b")
+            elif state == "done":
+                job.set_done(result="finished")
+            job.store()
+            self.by_state[state] = job.db_record()
+        self.selection = self.env["queue.job"].concat(*self.by_state.values())
 
-    def _wizard(self, model_name):
-        return (
-            self.env[model_name]
-            .with_context(active_model="queue.job", active_ids=self.job.ids)
+    def run_wizard(self, model, button):
+        wizard = (
+            self.env[model]
+            .with_context(active_model="queue.job", active_ids=self.selection.ids)
             .create({})
         )
+        self.assertEqual(wizard.job_ids, self.selection)
+        self.assertEqual(getattr(wizard, button)(), CLOSE)
 
-    def test_01_requeue(self):
-        wizard = self._wizard("queue.requeue.job")
-        self.assertEqual(wizard.job_ids, self.job)
-        self.assertEqual(wizard.requeue(), {"type": "ir.actions.act_window_close"})
-        self.assertEqual(self.job.state, "pending")
+    def assertOutcome(self, expected):
+        """``expected``: state before -> (state, result) after."""
+        self.assertEqual(
+            {
+                before: (record.state, record.result)
+                for before, record in self.by_state.items()
+            },
+            expected,
+        )
 
-    def test_02_cancel(self):
-        wizard = self._wizard("queue.jobs.to.cancelled")
-        wizard.set_cancelled()
-        self.assertEqual(self.job.state, "cancelled")
-        self.assertTrue(self.job.date_cancelled)
+    def test_requeue_wizard(self):
+        self.run_wizard("queue.requeue.job", "requeue")
+        self.assertOutcome(
+            {
+                "failed": ("pending", False),
+                "pending": ("pending", False),
+                "done": ("pending", "finished"),
+            }
+        )
 
-    def test_03_done(self):
-        wizard = self._wizard("queue.jobs.to.done")
-        wizard.set_done()
-        self.assertEqual(self.job.state, "done")
-        self.assertIn("Manually set to done by", self.job.result)
+    def test_done_wizard(self):
+        self.run_wizard("queue.jobs.to.done", "set_done")
+        signed = "Manually set to done by %s" % self.env.user.name
+        self.assertOutcome(
+            {
+                "failed": ("done", signed),
+                "pending": ("done", signed),
+                "done": ("done", signed),
+            }
+        )
 
-    def test_04_cancel_skips_other_states(self):
-        self.job.button_done()
-        wizard = self._wizard("queue.jobs.to.cancelled")
-        wizard.set_cancelled()
-        self.assertEqual(self.job.state, "done")
+    def test_cancel_wizard_leaves_ended_jobs(self):
+        self.run_wizard("queue.jobs.to.cancelled", "set_cancelled")
+        signed = "Cancelled by %s" % self.env.user.name
+        self.assertOutcome(
+            {
+                "failed": ("cancelled", signed),
+                "pending": ("cancelled", signed),
+                "done": ("done", "finished"),
+            }
+        )
+        self.assertTrue(self.by_state["failed"].date_cancelled)
+        self.assertFalse(self.by_state["done"].date_cancelled)
 
-    def test_05_no_default_from_other_model(self):
+    def test_selection_from_another_model_is_ignored(self):
         wizard = (
             self.env["queue.requeue.job"]
-            .with_context(active_model="res.partner", active_ids=self.job.ids)
+            .with_context(active_model="res.partner", active_ids=self.selection.ids)
             .create({})
         )
         self.assertFalse(wizard.job_ids)

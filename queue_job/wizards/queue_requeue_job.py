@@ -1,21 +1,31 @@
+# Copyright 2026 queue_job developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
-from odoo import fields, models
+"""Requeue the jobs selected in the Jobs list (its Action menu).
+
+The wizards that set jobs to done or cancel them inherit the selection from
+this one.
+"""
+from odoo import api, fields, models
 
 
 class QueueRequeueJob(models.TransientModel):
     _name = "queue.requeue.job"
     _description = "Wizard to requeue a selection of jobs"
 
+    @api.model
     def _default_job_ids(self):
         context = self.env.context
-        if context.get("active_model") == "queue.job" and context.get("active_ids"):
-            return [(6, 0, context["active_ids"])]
-        return []
+        # the Action menu of another model must not pass its ids as jobs
+        selected = context.get("active_model") == "queue.job"
+        return [(6, 0, context.get("active_ids") or [])] if selected else []
 
     job_ids = fields.Many2many(
-        comodel_name="queue.job", string="Jobs", default=lambda r: r._default_job_ids()
+        "queue.job", string="Jobs", default=lambda self: self._default_job_ids()
     )
+
+    def _close(self):
+        return {"type": "ir.actions.act_window_close"}
 
     def requeue(self):
         self.job_ids.requeue()
-        return {"type": "ir.actions.act_window_close"}
+        return self._close()

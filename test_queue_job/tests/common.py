@@ -1,24 +1,32 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""Ground shared by the tests of this addon."""
 from odoo.tests import common
 
 from odoo.addons.queue_job.job import Job
 
 
-class JobCommonCase(common.TransactionCase):
+class QueueJobCase(common.TransactionCase):
+    """One transaction, with ``self.jobs`` (the ``queue.job`` model) and
+    ``self.subject`` (``test.queue.job``, whose methods the jobs call)."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.queue_job = cls.env["queue.job"]
-        cls.user = cls.env["res.users"]
-        cls.method = cls.env["test.queue.job"].testing_method
-        # failure notifications are mailed: give the database a sender
-        params = cls.env["ir.config_parameter"].sudo()
-        params.set_param("mail.catchall.domain", "example.com")
-        params.set_param("mail.default.from", "notifications")
+        cls.jobs = cls.env["queue.job"]
+        cls.subject = cls.env["test.queue.job"]
+        # a failed job tells its followers by mail, which wants a sender
+        icp = cls.env["ir.config_parameter"].sudo()
+        icp.set_param("mail.catchall.domain", "example.com")
+        icp.set_param("mail.default.from", "notifications")
 
-    def _create_job(self):
-        test_job = Job(self.method)
-        test_job.store()
-        stored = Job.db_record_from_uuid(self.env, test_job.uuid)
-        self.assertEqual(len(stored), 1)
-        return stored
+    def make_job(self, method=None, **options):
+        """A Job of ``method`` (``testing_method`` when None), in memory."""
+        if method is None:
+            method = self.subject.testing_method
+        return Job(method, **options)
+
+    def stored_record(self, method=None, **options):
+        """The ``queue.job`` record of a job made and stored right now."""
+        job = self.make_job(method, **options)
+        job.store()
+        return job.db_record()

@@ -10,12 +10,14 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.job import Job
-from odoo.addons.queue_job.models.queue_job import ENQUEUE_BATCH_SIZE
 
-from .common import JobCommonCase
+from .common import QueueJobCase
+
+# buffered rows are written once this many wait (docs/DESIGN.md, 4)
+BUFFER_LIMIT = 1000
 
 
-class TestEnqueueBuffer(JobCommonCase):
+class TestEnqueueBuffer(QueueJobCase):
     def _rows_in_db(self, jobs):
         """Count the rows of ``jobs`` with raw SQL (no flush)."""
         self.env.cr.execute(
@@ -25,7 +27,7 @@ class TestEnqueueBuffer(JobCommonCase):
         return self.env.cr.fetchone()[0]
 
     def test_buffered_until_flush(self):
-        jobs = [Job(self.method, args=(i,)) for i in range(10)]
+        jobs = [self.make_job(args=(i,)) for i in range(10)]
         for job_ in jobs:
             job_.store()
         # the uuid is final at once, the rows are not written yet
@@ -34,7 +36,7 @@ class TestEnqueueBuffer(JobCommonCase):
         self.assertEqual(self._rows_in_db(jobs), 10)
 
     def test_written_at_precommit(self):
-        jobs = [Job(self.method) for _i in range(3)]
+        jobs = [self.make_job() for _i in range(3)]
         for job_ in jobs:
             job_.store()
         self.assertEqual(self._rows_in_db(jobs), 0)
@@ -43,46 +45,46 @@ class TestEnqueueBuffer(JobCommonCase):
         self.assertEqual(self._rows_in_db(jobs), 3)
 
     def test_written_on_search(self):
-        test_job = Job(self.method)
+        test_job = self.make_job()
         test_job.store()
-        self.assertEqual(self.queue_job.search_count([("uuid", "=", test_job.uuid)]), 1)
-        groups = self.queue_job.read_group(
+        self.assertEqual(self.jobs.search_count([("uuid", "=", test_job.uuid)]), 1)
+        groups = self.jobs.read_group(
             [("uuid", "=", test_job.uuid)], ["state"], ["state"]
         )
         self.assertEqual(groups[0]["state_count"], 1)
 
     def test_written_on_full_flush(self):
-        test_job = Job(self.method)
+        test_job = self.make_job()
         test_job.store()
         self.env["res.partner"].flush()
         self.assertEqual(self._rows_in_db([test_job]), 1)
 
     def test_db_record_writes_first(self):
-        test_job = Job(self.method)
+        test_job = self.make_job()
         test_job.store()
         record = test_job.db_record()
         self.assertEqual(len(record), 1)
         self.assertEqual(record.uuid, test_job.uuid)
 
     def test_batch_size(self):
-        jobs = [Job(self.method, args=(i,)) for i in range(ENQUEUE_BATCH_SIZE)]
+        jobs = [self.make_job(args=(i,)) for i in range(BUFFER_LIMIT)]
         for job_ in jobs[:-1]:
             job_.store()
         self.assertEqual(self._rows_in_db(jobs), 0)
         jobs[-1].store()
-        self.assertEqual(self._rows_in_db(jobs), ENQUEUE_BATCH_SIZE)
+        self.assertEqual(self._rows_in_db(jobs), BUFFER_LIMIT)
 
     def test_rows_in_creation_order(self):
-        jobs = [Job(self.method, args=(i,)) for i in range(5)]
+        jobs = [self.make_job(args=(i,)) for i in range(5)]
         for job_ in jobs:
             job_.store()
-        records = self.queue_job.search(
+        records = self.jobs.search(
             [("uuid", "in", [job_.uuid for job_ in jobs])], order="id"
         )
         self.assertEqual(records.mapped("uuid"), [job_.uuid for job_ in jobs])
 
     def test_store_again_while_buffered(self):
-        test_job = Job(self.method)
+        test_job = self.make_job()
         test_job.store()
         test_job.priority = 3
         test_job.set_done(result="quick")
@@ -94,18 +96,18 @@ class TestEnqueueBuffer(JobCommonCase):
         self.assertEqual(record.result, "quick")
 
     def test_store_again_after_flush(self):
-        test_job = Job(self.method)
+        test_job = self.make_job()
         test_job.store()
-        self.queue_job.flush()
+        self.jobs.flush()
         test_job.priority = 4
         test_job.store()
         self.assertEqual(test_job.db_record().priority, 4)
-        self.assertEqual(self.queue_job.search_count([("uuid", "=", test_job.uuid)]), 1)
+        self.assertEqual(self.jobs.search_count([("uuid", "=", test_job.uuid)]), 1)
 
     def test_no_follower_no_message_no_compute(self):
         messages = self.env["mail.message"].search_count([])
         followers = self.env["mail.followers"].search_count([])
-        test_job = Job(self.method)
+        test_job = self.make_job()
         test_job.store()
         self.env.cr.flush()
         self.assertEqual(self.env["mail.message"].search_count([]), messages)
@@ -113,11 +115,11 @@ class TestEnqueueBuffer(JobCommonCase):
         self.assertFalse(self.env.all.towrite.get("queue.job"))
 
     def test_savepoint_rolled_back(self):
-        before = Job(self.method)
+        before = self.make_job()
         before.store()
         with self.assertRaises(ZeroDivisionError):
             with self.env.cr.savepoint():
-                inside = Job(self.method)
+                inside = self.make_job()
                 inside.store()
                 raise ZeroDivisionError
         self.assertTrue(before.db_record())
@@ -128,11 +130,11 @@ class TestEnqueueBuffer(JobCommonCase):
         # then the registry caches are cleared
         cr = self.env.cr
         cr.execute("SAVEPOINT qj_buffer_test")
-        gone = Job(self.method)
+        gone = self.make_job()
         gone.store()
         cr.execute("ROLLBACK TO SAVEPOINT qj_buffer_test")
         self.registry.clear_caches()
-        kept = Job(self.method)
+        kept = self.make_job()
         kept.store()
         self.assertFalse(gone.db_record())
         self.assertTrue(kept.db_record())
@@ -141,21 +143,21 @@ class TestEnqueueBuffer(JobCommonCase):
         # the test framework flushes (and so checks the empty buffer) before
         # its savepoint: rows stored after it must still be rolled back
         cr = self.env.cr
-        Job(self.method).store()
+        self.make_job().store()
         self.env["queue.job"].flush()
         self.registry.clear_caches()
         self.env["queue.job"].flush()
         cr.execute("SAVEPOINT qj_buffer_test")
-        gone = Job(self.method)
+        gone = self.make_job()
         gone.store()
         cr.execute("ROLLBACK TO SAVEPOINT qj_buffer_test")
         self.registry.clear_caches()
         self.assertFalse(gone.db_record())
 
     def test_unserializable_nothing_written(self):
-        good = Job(self.method, args=(1,))
+        good = self.make_job(args=(1,))
         good.store()
-        bad = Job(self.method, args=({"a": {1, 2}},))
+        bad = self.make_job(args=({"a": {1, 2}},))
         with self.assertRaisesRegex(TypeError, "argument 0"):
             bad.store()
         self.assertTrue(good.db_record())
@@ -163,7 +165,7 @@ class TestEnqueueBuffer(JobCommonCase):
 
     def test_create_override_goes_through_orm(self):
         # another module overriding queue.job.create must see new jobs
-        model_cls = type(self.queue_job)
+        model_cls = type(self.jobs)
         original = model_cls.create
         created = []
 
@@ -177,14 +179,14 @@ class TestEnqueueBuffer(JobCommonCase):
         model_cls._queue_job_enqueue_info = None
         self.addCleanup(setattr, model_cls, "_queue_job_enqueue_info", None)
 
-        test_job = Job(self.method)
+        test_job = self.make_job()
         test_job.store()
         self.assertEqual(created, [test_job.uuid])
         self.assertEqual(test_job.db_record().additional_info, "JUST_TESTING")
 
-        first = Job(self.method, identity_key="orm-identity")
+        first = self.make_job(identity_key="orm-identity")
         self.assertIsNone(first.store())
-        second = Job(self.method, identity_key="orm-identity")
+        second = self.make_job(identity_key="orm-identity")
         with mute_logger("odoo.sql_db"):  # the INSERT fails, as expected
             self.assertEqual(second.store(), first.db_record())
         self.assertEqual(created, [test_job.uuid, first.uuid])
@@ -193,7 +195,7 @@ class TestEnqueueBuffer(JobCommonCase):
 # post_install: at install, the loading thread holds the registry lock that
 # a second thread needs to run a search
 @tagged("post_install", "-at_install")
-class TestIdentityKeyConcurrency(JobCommonCase):
+class TestIdentityKeyConcurrency(QueueJobCase):
     """Two real transactions enqueue the same identity key at once."""
 
     def setUp(self):

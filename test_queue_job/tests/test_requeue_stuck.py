@@ -4,14 +4,12 @@ from datetime import datetime, timedelta
 from odoo import exceptions
 from odoo.tools import config
 
-from odoo.addons.queue_job.job import Job
-
-from .common import JobCommonCase
+from .common import QueueJobCase
 
 
-class TestRequeueStuckJobs(JobCommonCase):
+class TestRequeueStuckJobs(QueueJobCase):
     def _job(self, state, minutes_ago):
-        job_ = Job(self.method)
+        job_ = self.make_job()
         when = datetime.now() - timedelta(minutes=minutes_ago)
         if state == "enqueued":
             job_.set_enqueued()
@@ -26,7 +24,7 @@ class TestRequeueStuckJobs(JobCommonCase):
         stuck = self._job("enqueued", 2)
         fresh = self._job("enqueued", 0)
         started = self._job("started", 60)
-        requeued = self.queue_job.requeue_stuck_jobs(enqueued_delta=1, started_delta=0)
+        requeued = self.jobs.requeue_stuck_jobs(enqueued_delta=1, started_delta=0)
         self.assertEqual(requeued, stuck)
         self.assertEqual(stuck.state, "pending")
         self.assertFalse(stuck.date_enqueued)
@@ -36,7 +34,7 @@ class TestRequeueStuckJobs(JobCommonCase):
     def test_requeue_started(self):
         stuck = self._job("started", 10)
         fresh = self._job("started", 1)
-        requeued = self.queue_job.requeue_stuck_jobs(enqueued_delta=0, started_delta=5)
+        requeued = self.jobs.requeue_stuck_jobs(enqueued_delta=0, started_delta=5)
         self.assertEqual(requeued, stuck)
         self.assertEqual(stuck.state, "pending")
         self.assertEqual(fresh.state, "started")
@@ -45,13 +43,13 @@ class TestRequeueStuckJobs(JobCommonCase):
         self.patch(config, "options", dict(config.options, limit_time_real=300))
         over = self._job("started", 7)  # limit is 300 // 60 + 1 = 6 minutes
         under = self._job("started", 5)
-        self.queue_job.requeue_stuck_jobs(enqueued_delta=1, started_delta=-1)
+        self.jobs.requeue_stuck_jobs(enqueued_delta=1, started_delta=-1)
         self.assertEqual(over.state, "pending")
         self.assertEqual(under.state, "started")
 
     def test_both_zero(self):
         with self.assertRaisesRegex(exceptions.ValidationError, "ALL jobs"):
-            self.queue_job.requeue_stuck_jobs(enqueued_delta=0, started_delta=0)
+            self.jobs.requeue_stuck_jobs(enqueued_delta=0, started_delta=0)
 
     def test_cron(self):
         stuck = self._job("enqueued", 5)

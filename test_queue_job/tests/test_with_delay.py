@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
 """with_delay(), its proxy and the job hooks that every model gets."""
 import logging
+from datetime import datetime, timedelta
 
 from odoo.tests import common
 
@@ -30,6 +31,29 @@ class TestWithDelay(common.TransactionCase):
         self.assertEqual((record.priority, record.args), (3, [1]))
         self.assertEqual(record.records, self.records)
         self.assertEqual(job.perform(), ((1,), {"foo": 2}))
+
+    def test_every_property_reaches_the_row(self):
+        record = self.records[0]
+        before = datetime.now()
+        record.button_that_uses_with_delay()
+        row = self.env["queue.job"].search(
+            [
+                (
+                    "func_string",
+                    "=",
+                    "test.queue.job(%d,).testing_method(1, foo=2)" % record.id,
+                )
+            ]
+        )
+        self.assertEqual(len(row), 1)
+        self.assertEqual(
+            (row.channel, row.name, row.priority, row.max_retries),
+            ("root.test", "Test", 15, 1),
+        )
+        self.assertEqual((row.records, row.args, row.kwargs), (record, [1], {"foo": 2}))
+        self.assertTrue(before + timedelta(seconds=15) <= row.eta)
+        self.assertLess(row.eta, datetime.now() + timedelta(seconds=16))
+        self.assertEqual(row.identity_key, identity_exact(Job.load(self.env, row.uuid)))
 
     def test_identity_duplicate_returns_record(self):
         first = self.model.with_delay(identity_key=identity_exact).testing_method(1)

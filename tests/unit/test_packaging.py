@@ -33,8 +33,11 @@ def test_queue_job_wheel(tmp_path):
         names = archive.namelist()
         assert "odoo/addons/queue_job/__manifest__.py" in names
         assert "odoo/addons/queue_job/jobrunner/channels.py" in names
+        assert "odoo/addons/queue_job/execution/slots.py" in names
         metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
         text = archive.read(metadata).decode()
     assert "Name: odoo-addon-queue_job" in text or "Name: odoo-addon-queue-job" in text
-    assert "Requires-Dist: requests" in text
+    # nothing of the addon imports requests: no external dependency
+    assert "Requires-Dist: requests" not in text
+    assert "Author: queue_job developers" in text
     assert "Requires-Dist: odoo<15.1dev,>=15.0a" in text or "odoo>=15.0a" in text

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
-"""The scheduler, the runner settings and the exceptions import without Odoo."""
+"""The scheduler, the runner's view of jobs and its clock, the runner settings,
+the concurrency-error test and the exceptions import without Odoo."""
 import os
 import subprocess
 import sys
@@ -30,12 +31,17 @@ CHECK = textwrap.dedent(
 
     channels = pure_import.load("jobrunner.channels")
     config = pure_import.load("jobrunner.config")
+    view = pure_import.load("jobrunner.view")
+    pure_import.load("jobrunner.clock")
+    concurrency = pure_import.load("concurrency")
     exception = pure_import.load("exception")
     manager = channels.ChannelManager()
     manager.simple_configure("root:2")
     manager.notify("db", "root", "u1", 1, 1, 10, None, "pending")
     assert [job.uuid for job in manager.get_jobs_to_run(0)] == ["u1"]
     assert config.load_settings({}, {}, {}).channels == "root:1"
+    assert view.JobView("db", manager).window_sizes() == ({}, set())
+    assert not concurrency.is_concurrency_error(ValueError())
     assert issubclass(exception.ChannelNotFound, exception.BaseQueueJobError)
     loaded = sorted(name for name in sys.modules if name.split(".")[0] == "odoo")
     assert not loaded, loaded
@@ -60,7 +66,17 @@ def test_modules_import_without_odoo():
 
 def test_modules_do_not_name_odoo():
     addon = os.path.join(os.path.dirname(os.path.dirname(HERE)), "queue_job")
-    for path in ("jobrunner/channels.py", "jobrunner/config.py", "exception.py"):
+    pure = (
+        "jobrunner/channels.py",
+        "jobrunner/queues.py",
+        "jobrunner/grammar.py",
+        "jobrunner/config.py",
+        "jobrunner/view.py",
+        "jobrunner/clock.py",
+        "concurrency.py",
+        "exception.py",
+    )
+    for path in pure:
         with open(os.path.join(addon, path)) as source:
             for line in source:
                 words = line.split()

@@ -1,0 +1,257 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""Claims: a worker process taking a job to run.
+
+Owns the SQL that sets a job ``started`` for this process (by uuid, or the
+next due job of a channel, alone or in the statement that writes the
+previous job's outcome), what a claim is (:class:`Claim`, and the guard
+every later write of its outcome carries) and what a claim statement gives
+back (:class:`ClaimResult`).
+"""
+import logging
+import os
+import socket
+from datetime import datetime
+from typing import NamedTuple, Optional
+
+import psycopg2
+
+from ..concurrency import is_concurrency_error
+from ..job import LOADED_COLUMNS
+
+_logger = logging.getLogger(__name__)
+
+HOSTNAME = socket.gethostname()
+# how many of a channel's best pending jobs a slot tries to claim
+CLAIM_CANDIDATES = 8
+
+# what a claim returns: the job's columns, to load it without another query
+_CLAIMED = "RETURNING id, " + ", ".join(LOADED_COLUMNS)
+_SET_STARTED = (
+    "UPDATE queue_job SET state = 'started', date_started = %s, worker_pid = %s, "
+    "worker_hostname = %s, worker_key = %s"
+)
+# the registry's signaling sequences, read with a claim
+_SIGNALING = (
+    ", (SELECT last_value FROM base_registry_signaling),"
+    " (SELECT last_value FROM base_cache_signaling)"
+)
+
+
+class Claim:
+    """A job this process has set to ``started``."""
+
+    __slots__ = ("id", "uuid", "channel", "date_started", "key", "latency", "row")
+
+    def __init__(self, row, date_started, key):
+        self.id = row[0]
+        self.row = dict(zip(LOADED_COLUMNS, row[1:]))
+        self.uuid, self.channel = self.row["uuid"], self.row["channel"]
+        self.date_started = date_started
+        self.key = key
+        # from when it could run (created, or its eta) to its start
+        date_created, eta = self.row["date_created"], self.row["eta"]
+        ready = max(date_created, eta) if eta else date_created
+        self.latency = max((date_started - ready).total_seconds(), 0.0)
+
+    # the claim, as a WHERE clause; see guard_params()
+    GUARD = "id = %s AND state = 'started' AND worker_key = %s AND date_started = %s"
+
+    def guard_params(self):
+        return (self.id, self.key, self.date_started)
+
+    def outcome_update(self, assignments, params):
+        """(sql, params) of the UPDATE writing ``assignments`` to the job,
+        only while it is still this claim's."""
+        return (
+            "UPDATE queue_job SET %s WHERE %s" % (assignments, self.GUARD),
+            tuple(params) + self.guard_params(),
+        )
+
+
+class ClaimResult(NamedTuple):
+    """What a claim statement gave."""
+
+    claim: Optional[Claim]  # None: no job could be claimed
+    # the outcome sent with the claim was written (True when none was sent)
+    outcome_written: bool = True
+    # claim_uuid(registry=...): the registry to go on with, after signaling
+    registry: object = None
+
+
+class OutcomeConflict(Exception):
+    """The outcome sent with a claim met a concurrency error of its own."""
+
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _claim_values(key):
+    now = datetime.utcnow()
+    return now, (now, os.getpid(), HOSTNAME, key)
+
+
+def claim_uuid(cr, uuid, states, key, due_only=False, registry=None):
+    """Set job ``uuid`` started if it is in one of ``states`` (and due, with
+    ``due_only``).
+
+    With ``registry``, the registry signaling sequences are read by the same
+    statement and applied as ``Registry.check_signaling`` does (a cursor and
+    a query less per request); the result names the registry to use.
+    """
+    now, values = _claim_values(key)
+    eta = " AND (eta IS NULL OR eta <= %s)" if due_only else ""
+    params = values + (uuid, tuple(states)) + ((now,) if due_only else ())
+    cr.execute(
+        _SET_STARTED
+        + " WHERE uuid = %s AND state IN %s"
+        + eta
+        + " "
+        + _CLAIMED
+        + (_SIGNALING if registry is not None else ""),
+        params,
+        log_exceptions=False,
+    )
+    row = cr.fetchone()
+    if row and registry is not None:
+        registry = _apply_signaling(registry, *row[-2:])
+        row = row[:-2]
+    return ClaimResult(Claim(row, now, key) if row else None, registry=registry)
+
+
+def _apply_signaling(registry, registry_sequence, cache_sequence):
+    """What ``Registry.check_signaling`` does with the sequences it reads."""
+    from odoo.modules.registry import Registry
+
+    if registry.in_test_mode():
+        return registry
+    if registry.registry_sequence != registry_sequence:
+        _logger.info("Reloading the model registry after database signaling.")
+        registry = Registry.new(registry.db_name)
+    elif registry.cache_sequence != cache_sequence:
+        _logger.info("Invalidating all model caches after database signaling.")
+        registry.clear_caches()
+    registry.cache_invalidated = False
+    registry.registry_sequence = registry_sequence
+    registry.cache_sequence = cache_sequence
+    return registry
+
+
+def _next_where(channel, sequential, now):
+    """WHERE clause and parameters picking the next job of ``channel``."""
+    if sequential:
+        where = (
+            " WHERE id = (SELECT id FROM queue_job WHERE state = 'pending'"
+            " AND channel = %s ORDER BY priority, date_created, id LIMIT 1"
+            " FOR UPDATE) AND (eta IS NULL OR eta <= %s) AND NOT EXISTS"
+            " (SELECT 1 FROM queue_job WHERE state = 'failed' AND channel = %s)"
+        )
+        return where, (channel, now, channel)
+    where = (
+        " WHERE id = (SELECT id FROM queue_job WHERE state = 'pending'"
+        " AND channel = %s AND (eta IS NULL OR eta <= %s)"
+        " ORDER BY priority, date_created, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+    )
+    return where, (channel, now)
+
+
+def claim_next(cr, channel, sequential, key, outcome=None, statements=None):
+    """Set the next due pending job of ``channel`` started, if any.
+
+    A sequential channel only gives its head job (by priority, date, id),
+    only when it is due, and nothing while the channel has a failed job.
+
+    ``outcome``: (sql, params) of the guarded UPDATE writing the outcome of
+    the job that just ended, sent in the same statement (one round trip
+    less per job); the next job is claimed only if that UPDATE found its
+    row, and the result says whether it did.
+    ``statements``: a :class:`~.statements.Statements` to run the claim
+    prepared.
+
+    This runs in the transaction of the job that just ended, whose snapshot
+    is as old as that job: the best jobs may have been taken by other slots
+    since, which REPEATABLE READ reports as a serialization failure. Then the
+    next candidates are tried one by one, each in its own savepoint; when
+    none can be had the failure is raised, for the caller to claim again in
+    a new transaction.
+    """
+    now, values = _claim_values(key)
+    where, where_params = _next_where(channel, sequential, now)
+    if outcome is None:
+        sql = _SET_STARTED + where + " " + _CLAIMED
+        params = values + where_params
+    else:
+        sql = (
+            "WITH outcome AS (%s RETURNING 1), claimed AS (%s%s"
+            " AND EXISTS (SELECT 1 FROM outcome) %s) SELECT (SELECT count(*) FROM"
+            " outcome), claimed.* FROM (VALUES (1)) AS one LEFT JOIN claimed ON true"
+            % (outcome[0], _SET_STARTED, where, _CLAIMED)
+        )
+        params = tuple(outcome[1]) + values + where_params
+    try:
+        if statements is not None:
+            statements.execute("SAVEPOINT qj_claim; ", sql, params)
+        else:
+            cr.execute("SAVEPOINT qj_claim; " + sql, params, log_exceptions=False)
+    except psycopg2.OperationalError as err:
+        if not is_concurrency_error(err):
+            raise
+        cr.execute("ROLLBACK TO SAVEPOINT qj_claim")
+        written = True
+        if outcome is not None:
+            written = _write_outcome_alone(cr, outcome)
+            if not written:
+                return ClaimResult(None, outcome_written=False)
+        if sequential:
+            raise
+        return ClaimResult(_claim_candidates(cr, channel, now, values, key, err))
+    row = cr.fetchone()
+    written = True
+    if outcome is not None:
+        written, row = row[0] == 1, row[1:]
+        if row[0] is None:
+            row = None
+    return ClaimResult(Claim(row, now, key) if row else None, outcome_written=written)
+
+
+def _write_outcome_alone(cr, outcome):
+    """The outcome of a combined statement that conflicted, written alone
+    first (the claim then goes as if it had been alone); whether its row
+    was still ours."""
+    try:
+        cr.execute(outcome[0], outcome[1], log_exceptions=False)
+    except psycopg2.OperationalError as outcome_err:
+        if not is_concurrency_error(outcome_err):
+            raise
+        # the job's row changed since the snapshot: this transaction
+        # cannot write its outcome
+        raise OutcomeConflict(outcome_err) from outcome_err
+    return cr.rowcount == 1
+
+
+def _claim_candidates(cr, channel, now, values, key, conflict):
+    cr.execute(
+        "SELECT id FROM queue_job WHERE state = 'pending' AND channel = %s"
+        " AND (eta IS NULL OR eta <= %s)"
+        " ORDER BY priority, date_created, id LIMIT %s",
+        (channel, now, CLAIM_CANDIDATES),
+    )
+    for (job_id,) in cr.fetchall():
+        try:
+            cr.execute(
+                "SAVEPOINT qj_claim; " + _SET_STARTED + " WHERE id = ("
+                " SELECT id FROM queue_job WHERE id = %s AND state = 'pending'"
+                " FOR UPDATE SKIP LOCKED) " + _CLAIMED,
+                values + (job_id,),
+                log_exceptions=False,
+            )
+        except psycopg2.OperationalError as err:
+            if not is_concurrency_error(err):
+                raise
+            cr.execute("ROLLBACK TO SAVEPOINT qj_claim")
+            conflict = err
+            continue
+        row = cr.fetchone()
+        if row:
+            return Claim(row, now, key)
+    raise conflict

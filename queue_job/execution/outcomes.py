@@ -1,0 +1,264 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""Outcomes: performing a claimed job and writing what became of it.
+
+Owns the writes that end a run (done, postponed for a retry, failed, or
+given back when even that cannot be written), each guarded by the claim so
+that a job taken from this process (found dead) is never overwritten, and
+their retries after a concurrency error. A done outcome may be deferred to
+the statement that claims the next job of the slot (slots.py).
+"""
+import logging
+import random
+import time
+import traceback
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+import psycopg2
+
+from odoo import SUPERUSER_ID, api
+
+from .. import transitions
+from ..concurrency import is_concurrency_error
+from ..exception import NothingToDoJob, RetryableJobError
+from ..job import Job
+from .claims import Claim
+
+_logger = logging.getLogger(__name__)
+
+# seconds before a job that hit a PostgreSQL concurrency error runs again
+PG_RETRY = 5
+# writing an outcome again after a concurrency error; giving a job back
+OUTCOME_TRIES = 5
+GIVE_BACK_TRIES = 3
+_GIVE_BACK = (
+    "UPDATE queue_job SET retry = retry + 1,"
+    " state = CASE WHEN max_retries > 0 AND retry + 1 >= max_retries"
+    " THEN 'failed' ELSE 'pending' END,"
+    " eta = %s, exc_name = NULL, exc_message = %s, exc_info = NULL,"
+    " date_started = NULL, worker_pid = NULL, worker_key = NULL,"
+    " worker_hostname = NULL"
+)
+_DONE = (
+    "state = 'done', date_done = %s, exec_time = %s, result = %s, retry = %s,"
+    " exc_name = NULL, exc_message = NULL, exc_info = NULL"
+)
+_POSTPONED = (
+    "state = %s, eta = %s, result = %s, retry = %s, exc_name = NULL,"
+    " exc_message = NULL, exc_info = NULL, date_started = NULL,"
+    " date_enqueued = NULL, worker_pid = NULL, worker_key = NULL,"
+    " worker_hostname = NULL"
+)
+_FAILED = (
+    "state = 'failed', exc_info = %s, exc_name = %s, exc_message = %s,"
+    " retry = coalesce(%s, retry)"
+)
+
+
+class DeferredDone(NamedTuple):
+    """A done job whose outcome is left to the next claim's statement."""
+
+    claim: Claim
+    update: tuple  # (sql, params) of its guarded UPDATE
+    job: Job
+
+
+def _exc_name(exc):
+    cls = type(exc)
+    return "%s.%s" % (cls.__module__, cls.__name__)
+
+
+def _exc_message(exc):
+    return getattr(exc, "name", None) or str(exc)
+
+
+def _model_values(job):
+    """The values the job's model stores with its outcome, if any."""
+    if hasattr(job, "_model_store_values"):
+        return job._model_store_values()
+    return {}
+
+
+class OutcomeWriter:
+    """Runs claimed jobs on cursor ``cr`` of database ``dbname`` and writes
+    their outcomes, counted in ``counters`` (a counters.SlotCounters)."""
+
+    def __init__(self, cr, dbname, counters):
+        self.cr = cr
+        self.dbname = dbname
+        self.counters = counters
+        self.deferred = None  # DeferredDone of the job just run, if any
+
+    @property
+    def env(self):
+        return api.Environment(self.cr, SUPERUSER_ID, {})
+
+    def run(self, claim, goes_on):
+        """Perform the job of ``claim``; leave its outcome written, not
+        committed, or deferred when it is done and ``goes_on()`` says the
+        slot claims another job.
+
+        Returns (state, exception or None). When even the outcome cannot be
+        written, the job is given back to the queue: it must never stay
+        ``started`` under a worker that lives on.
+        """
+        self.counters.forget_uncommitted()
+        try:
+            return self._perform(claim, goes_on)
+        except Exception as err:
+            _logger.exception("job %s: its outcome could not be recorded", claim.uuid)
+            return self.give_back(claim, err), err
+
+    def written(self, claim, outcome, written):
+        """Whether the guarded write of ``outcome`` found the job still ours
+        (``written``); counts it for the metrics once it commits."""
+        if not written:
+            # found dead by the runner and given back to the queue meanwhile:
+            # whatever this run did must not count
+            _logger.warning(
+                "job %s is no longer ours (found dead?): its outcome is dropped",
+                claim.uuid,
+            )
+            self.cr.rollback()
+            return False
+        transitions.log(claim.uuid, self.dbname, claim.channel, "started", outcome)
+        self.counters.count(claim, outcome)
+        return True
+
+    def give_back(self, claim, err):
+        """Back to the queue with one more try: the outcome of ``claim``
+        could not be written."""
+        self.counters.forget_uncommitted()
+        for attempt in range(GIVE_BACK_TRIES):
+            try:
+                self.cr.rollback()
+                self.cr.execute(
+                    _GIVE_BACK + " WHERE " + claim.GUARD,
+                    (datetime.utcnow() + timedelta(seconds=PG_RETRY), str(err))
+                    + claim.guard_params(),
+                )
+                return "pending" if self.cr.rowcount else "lost"
+            except psycopg2.Error:
+                _logger.exception("job %s: giving it back failed", claim.uuid)
+                time.sleep(attempt + 1)
+        return "lost"
+
+    def retried(self, write):
+        """``write()`` in a new transaction, again after a concurrency error."""
+        for attempt in range(OUTCOME_TRIES):
+            try:
+                return write()
+            except psycopg2.OperationalError as err:
+                if not is_concurrency_error(err) or attempt == OUTCOME_TRIES - 1:
+                    raise
+                self.cr.rollback()
+                time.sleep(random.uniform(0, 0.05 * 2**attempt))
+
+    def postpone_after_conflict(self, claim, job, error):
+        """The job's outcome met a concurrency error (``error``): as for a
+        job's own, its work is rolled back and it runs again later."""
+        retryable = RetryableJobError(str(error.pgerror or error), seconds=PG_RETRY)
+        return self.retried(lambda: self.postpone(claim, job, retryable))
+
+    # the outcomes ----------------------------------------------------------
+
+    def _perform(self, claim, goes_on):
+        cr = self.cr
+        job = None
+        try:
+            job = Job._load_from_row(self.env, claim.row)
+            job.perform()
+            # stored computed fields of the job's writes count in its time
+            self.env["base"].flush()
+            return self._done(claim, job, goes_on), None
+        except NothingToDoJob as err:
+            cr.rollback()
+            result = str(err) or None
+            return (
+                self.retried(
+                    lambda: self._done(claim, job, goes_on, result, nothing_to_do=True)
+                ),
+                None,
+            )
+        except RetryableJobError as err:
+            cr.rollback()
+            return self.retried(lambda err=err: self.postpone(claim, job, err)), None
+        except psycopg2.OperationalError as err:
+            if not is_concurrency_error(err):
+                return self.retried(lambda err=err: self._fail(claim, job, err)), err
+            cr.rollback()
+            return self.postpone_after_conflict(claim, job, err), None
+        except Exception as err:  # the job's own error: recorded, not raised
+            return self.retried(lambda err=err: self._fail(claim, job, err)), err
+
+    def _guarded(self, claim, outcome, assignments, params):
+        """Write the outcome of ``claim`` if the job is still ours."""
+        self.cr.execute(*claim.outcome_update(assignments, params))
+        return self.written(claim, outcome, self.cr.rowcount == 1)
+
+    def _extras(self, job, values=None):
+        """What the model adds to the job's record (``_job_store_values``)."""
+        if values is None:
+            values = _model_values(job)
+        if values:
+            record = self.env["queue.job"].browse(job.db_record().id)
+            record.with_context(_job_edit_sentinel=record.EDIT_SENTINEL).write(values)
+
+    def _done(self, claim, job, goes_on, result=None, nothing_to_do=False):
+        if nothing_to_do:
+            # the job's work, if any, was rolled back with the exception
+            result = result or "Job interrupted and set to Done: nothing to do."
+        else:
+            result = job.result
+        now = datetime.utcnow()
+        job.set_done(result=result)
+        job.date_done = now
+        exec_time = (now - claim.date_started).total_seconds()
+        params = (now, exec_time, str(result) if result else None, job.retry)
+        extras = _model_values(job)
+        if not (extras or job.graph_uuid) and goes_on():
+            # written by the slot in the statement claiming the next job
+            self.deferred = DeferredDone(
+                claim, claim.outcome_update(_DONE, params), job
+            )
+            _logger.debug("job %s done in %.3fs", claim.uuid, exec_time)
+            return "done"
+        if not self._guarded(claim, "done", _DONE, params):
+            return "lost"
+        self._extras(job, extras)
+        if job.graph_uuid:
+            job.enqueue_waiting()
+        _logger.debug("job %s done in %.3fs", claim.uuid, exec_time)
+        return "done"
+
+    def postpone(self, claim, job, err):
+        if job is None:
+            return self._fail(claim, job, err)
+        job.postpone(result=str(err), seconds=err.seconds)
+        job.set_pending(reset_retry=False)
+        if not self._guarded(
+            claim, "postponed", _POSTPONED, (job.state, job.eta, str(err), job.retry)
+        ):
+            return "lost"
+        self._extras(job)
+        _logger.debug("job %s postponed to %s: %s", claim.uuid, job.eta, err)
+        return job.state
+
+    def _fail(self, claim, job, err):
+        text = "".join(traceback.format_exception(type(err), err, err.__traceback__))
+        _logger.error("job %s failed:\n%s", claim.uuid, text)
+        self.cr.rollback()
+        name, message = _exc_name(err), _exc_message(err)
+        retry = job.retry if job is not None else None
+        if not self._guarded(claim, "failed", _FAILED, (text, name, message, retry)):
+            return "lost"
+        # what the model adds to a failed job must not hide the failure
+        try:
+            with self.cr.savepoint():
+                if job is not None:
+                    job.set_failed(exc_info=text, exc_name=name, exc_message=message)
+                    self._extras(job)
+                self.env["queue.job"].browse(claim.id)._message_post_on_failure()
+        except Exception:
+            _logger.exception("job %s: failure notification failed", claim.uuid)
+        return "failed"

@@ -1,0 +1,98 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""A runjob request: which job it may start, and whether it becomes a slot.
+
+Owns the entry point of the controllers (``run_request``): an unsigned
+request starts only an ``enqueued`` job (reference behaviour); a request
+signed by the runner may start a due ``pending`` job, takes the next job of
+its channel when another slot took that one first, and goes on as a slot
+(slots.py) while its budget lasts.
+"""
+import logging
+
+import psycopg2
+
+from .. import schema, transitions
+from ..concurrency import is_concurrency_error
+from .claims import claim_next, claim_uuid
+from .liveness import Liveness
+from .slots import SlotRunner
+
+_logger = logging.getLogger(__name__)
+
+
+def _claim_first(cr, job_uuid, states, key, signed, registry):
+    """The claim of the requested job (None if it cannot be had), and the
+    registry to go on with."""
+    try:
+        result = claim_uuid(
+            cr, job_uuid, states, key, due_only=signed, registry=registry
+        )
+    except psycopg2.OperationalError as err:
+        if not is_concurrency_error(err):
+            raise
+        cr.rollback()
+        return None, registry
+    return result.claim, result.registry
+
+
+def _claim_instead(cr, channel, sequential, key, registry):
+    """Another slot of the channel took the requested job first: this slot
+    takes the channel's next job instead of leaving its capacity unused."""
+    cr.rollback()
+    if registry is not None:
+        registry.check_signaling()
+    try:
+        return claim_next(cr, channel, sequential, key).claim
+    except psycopg2.OperationalError as err:
+        if not is_concurrency_error(err):
+            raise
+        return None
+
+
+def run_request(
+    cr,
+    dbname,
+    job_uuid,
+    signed=False,
+    channel=None,
+    budget=0.0,
+    sequential=False,
+    registry=None,
+):
+    """What ``/queue_job/runjob`` does; returns (outcomes, first job's error).
+
+    Unsigned: only an ``enqueued`` job runs (reference behaviour). Signed by
+    the runner: a ``pending`` due job may run, and the request is a slot.
+    ``registry``: a registry whose signaling is still to be checked (the
+    check is folded into the claim).
+    """
+    key = Liveness.key(dbname)
+    states = ("pending", "enqueued") if signed else ("enqueued",)
+    first, registry = _claim_first(cr, job_uuid, states, key, signed, registry)
+    if first is None and signed and channel:
+        first = _claim_instead(cr, channel, sequential, key, registry)
+    if first is None:
+        cr.rollback()
+        if signed and channel:
+            # nothing to run after all: the runner may use the capacity
+            cr.execute("SELECT pg_notify(%s, %s)", (schema.NOTIFY_JOBS, channel))
+            cr.commit()
+        _logger.log(
+            logging.DEBUG if signed else logging.WARNING,
+            "was requested to run job %s, but it does not exist, "
+            "or is not in state %s",
+            job_uuid,
+            " or ".join(states),
+        )
+        return [], None
+    cr.commit()
+    transitions.log(first.uuid, dbname, first.channel, "pending", "started")
+    slot = SlotRunner(
+        cr,
+        dbname,
+        channel=(channel or first.channel) if signed else None,
+        budget=budget if signed else 0.0,
+        sequential=sequential,
+    )
+    error = slot.run(first)
+    return slot.outcomes, error

@@ -1,0 +1,167 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""Housekeeping of one database by its leading runner.
+
+Owns what the runner repairs rather than schedules: ``started`` jobs whose
+worker process died (back to ``pending`` with one more try, or ``failed``
+with a failure notice once their tries are exhausted, and the cron that
+posts the notices woken), ``enqueued`` jobs that no worker took, and the
+metric counter rows of dead processes (folded into shard 0). A worker
+process is alive while it holds its advisory lock (execution/liveness.py).
+"""
+import logging
+from datetime import timedelta
+
+from .. import schema, transitions
+
+_logger = logging.getLogger(__name__)
+
+# seconds
+HOUSEKEEPING_INTERVAL = 2
+ENQUEUED_TIMEOUT = 5
+FOLD_INTERVAL = 60
+
+# whether the worker process of liveness key %s lives: it holds its
+# advisory lock
+_LOCK_HELD = """EXISTS (
+           SELECT 1 FROM pg_locks l
+            WHERE l.locktype = 'advisory' AND l.granted
+              AND l.database = (SELECT oid FROM pg_database
+                                 WHERE datname = current_database())
+              AND l.classid = %%(ns)s AND l.objid = %s AND l.objsubid = 2)"""
+
+# started jobs whose worker's liveness lock is gone: back to pending with one
+# more try, or failed once their tries are exhausted
+_DEAD = (
+    """
+dead AS (
+    SELECT j.id, j.max_retries > 0 AND j.retry + 1 >= j.max_retries AS exhausted
+      FROM queue_job j
+     WHERE j.state = 'started' AND j.worker_key IS NOT NULL
+       AND NOT """
+    + _LOCK_HELD % "j.worker_key"
+    + """
+       FOR UPDATE SKIP LOCKED
+), moved AS (
+UPDATE queue_job j
+   SET retry = j.retry + 1,
+       state = CASE WHEN d.exhausted THEN 'failed' ELSE 'pending' END,
+       exc_name = CASE WHEN d.exhausted
+           THEN 'odoo.addons.queue_job.exception.JobFoundDead' END,
+       exc_message = CASE WHEN d.exhausted
+           THEN 'Job found dead after ' || (j.retry + 1) || ' tries: the worker'
+                || ' process running it died (killed, out of memory or lost)' END,
+       exc_info = CASE WHEN d.exhausted
+           THEN 'The worker process running this job (pid '
+                || coalesce(j.worker_pid::text, '?') || ' on '
+                || coalesce(j.worker_hostname, '?') || ') died while running it, '
+                || (j.retry + 1) || ' times.' END,
+       date_started = NULL,
+       worker_key = NULL
+  FROM dead d
+ WHERE j.id = d.id
+RETURNING j.id, j.uuid, j.state, j.retry
+)"""
+)
+_REQUEUE_DEAD = "WITH " + _DEAD + " SELECT uuid, state, retry FROM moved"
+# the same, keeping the failed ones for their failure notice (the cron posting
+# them is triggered once the statement is committed)
+_REQUEUE_DEAD_NOTICED = (
+    "WITH "
+    + _DEAD
+    + """, noticed AS (
+INSERT INTO queue_job_failure_notice (job_id)
+SELECT id FROM moved WHERE state = 'failed' ON CONFLICT DO NOTHING
+)
+SELECT uuid, state, retry FROM moved"""
+)
+_TRIGGER_NOTICES = """
+INSERT INTO ir_cron_trigger (cron_id, call_at)
+SELECT res_id, now() AT TIME ZONE 'UTC' FROM ir_model_data
+ WHERE module = 'queue_job' AND name = 'ir_cron_failure_notices'
+"""
+
+# the counter rows of processes that are gone, folded into shard 0
+_FOLD_COUNTERS = (
+    """
+WITH gone AS (
+    DELETE FROM queue_job_counter c
+     WHERE c.shard <> 0
+       AND NOT """
+    + _LOCK_HELD % "c.shard"
+    + """
+    RETURNING c.channel, c.name, c.value
+)
+INSERT INTO queue_job_counter AS c (channel, name, shard, value)
+SELECT channel, name, 0, sum(value) FROM gone GROUP BY channel, name
+ON CONFLICT (channel, name, shard) DO UPDATE SET value = c.value + EXCLUDED.value
+"""
+)
+
+# enqueued (the reference's way of dispatching) but never started
+_RESET_ENQUEUED = """
+UPDATE queue_job SET state = 'pending', date_enqueued = NULL, date_started = NULL,
+       worker_pid = NULL
+ WHERE state = 'enqueued' AND date_enqueued < %s
+RETURNING uuid
+"""
+
+
+class Housekeeping:
+    """The housekeeping of database ``dbname``; ``wake_crons(dbname)`` wakes
+    its cron workers (a trigger row alone waits for their next poll)."""
+
+    def __init__(self, dbname, wake_crons):
+        self.dbname = dbname
+        self.wake_crons = wake_crons
+        self.next_run = 0.0  # monotonic
+        self.next_fold = 0.0  # monotonic
+        self.notices = False  # the database keeps failure notices
+
+    def due(self, now):
+        return now.mono >= self.next_run
+
+    def run(self, cr, now):
+        """One round on autocommit cursor ``cr``; True when jobs moved."""
+        self.next_run = now.mono + HOUSEKEEPING_INTERVAL
+        moved = self._dead_jobs(cr)
+        if now.mono >= self.next_fold:
+            self.next_fold = now.mono + FOLD_INTERVAL
+            cr.execute(_FOLD_COUNTERS, {"ns": schema.LOCK_NAMESPACE})
+        return self._stale_enqueued(cr, now) or moved
+
+    def _dead_jobs(self, cr):
+        if not self.notices:  # until queue_job is updated to have them
+            self.notices = schema.table_exists(cr, schema.NOTICE_TABLE)
+        cr.execute(
+            _REQUEUE_DEAD_NOTICED if self.notices else _REQUEUE_DEAD,
+            {"ns": schema.LOCK_NAMESPACE},
+        )
+        rows = cr.fetchall()
+        if self.notices and any(state == "failed" for _u, state, _r in rows):
+            cr.execute(_TRIGGER_NOTICES)
+            self.wake_crons(self.dbname)
+        for uuid, state, retry in rows:
+            transitions.log(uuid, self.dbname, None, "started", state, dead=1)
+            if state == "failed":
+                _logger.warning(
+                    "job %s on db %s found dead %d times: failed",
+                    uuid,
+                    self.dbname,
+                    retry,
+                )
+            else:
+                _logger.warning(
+                    "job %s on db %s found dead (its worker died): requeued, try %d",
+                    uuid,
+                    self.dbname,
+                    retry,
+                )
+        return bool(rows)
+
+    def _stale_enqueued(self, cr, now):
+        cr.execute(_RESET_ENQUEUED, (now.utc - timedelta(seconds=ENQUEUED_TIMEOUT),))
+        rows = cr.fetchall()
+        for (uuid,) in rows:
+            transitions.log(uuid, self.dbname, None, "enqueued", "pending")
+            _logger.warning("state of job %s was reset from enqueued to pending", uuid)
+        return bool(rows)
