@@ -21,5 +21,5 @@ bench:          ## the benchmarks of bench/, as a table of ratios to their floor
 bootstrap:      ## only prepare the virtualenv and the Odoo source
 	@tools/bootstrap.sh
 
-lint:
+lint:           ## OCA's pre-commit hooks, checks only (FIX=1 rewrites; HOOKS="id ..." picks)
 	@tools/lint.sh

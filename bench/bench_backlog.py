@@ -23,7 +23,7 @@ import re
 import time
 from datetime import datetime
 
-import qjdev  # noqa: I100 (bench/run.py puts tools/ on the path)
+import qjdev  # noqa: I100 (tools/bench.sh puts tools/ on the path)
 from common import connect, epoch, max_concurrency, odoo_shell
 
 BACKLOG = int(os.environ.get("BENCH_BACKLOG_ROWS", "1000000"))

@@ -14,7 +14,7 @@ import uuid as uuidlib
 import xmlrpc.client
 
 import psycopg2
-import qjdev  # noqa: I100 (bench/run.py puts tools/ on the path)
+import qjdev  # noqa: I100 (tools/bench.sh puts tools/ on the path)
 from common import connect, epoch, max_concurrency, odoo_shell
 
 JOBS = int(os.environ.get("BENCH_JOBS", "2000"))

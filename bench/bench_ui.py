@@ -128,9 +128,8 @@ def fill(dbname, rows=ROWS):
     conn = psycopg2.connect(dbname=dbname)
     conn.autocommit = True
     with conn.cursor() as cr:
-        cr.execute(
-            FILL_SQL.format(rows=rows, cases=state_cases(rows), traceback=TRACEBACK)
-        )
+        sql = FILL_SQL.format(rows=rows, cases=state_cases(rows), traceback=TRACEBACK)
+        cr.execute(sql)  # pylint: disable=sql-injection  # numbers and constants
         cr.execute("VACUUM ANALYZE queue_job")
     conn.close()
 
@@ -210,7 +209,8 @@ def unfinished_count(dbname):
     conn = psycopg2.connect(dbname=dbname)
     try:
         with conn.cursor() as cr:
-            cr.execute("SELECT count(*) FROM queue_job WHERE %s" % STATES_SQL)
+            sql = "SELECT count(*) FROM queue_job WHERE %s" % STATES_SQL
+            cr.execute(sql)  # pylint: disable=sql-injection  # a constant
             return cr.fetchone()[0]
     finally:
         conn.close()

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 import psycopg2
-import qjdev  # noqa: I100 (bench/run.py puts tools/ on the path)
+import qjdev  # noqa: I100 (tools/bench.sh puts tools/ on the path)
 
 
 def epoch(value):

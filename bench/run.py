@@ -17,11 +17,9 @@ import importlib.util
 import os
 import sys
 
+import qjdev  # tools/bench.sh puts tools/ on the path
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-sys.path.insert(0, HERE)  # bench/common.py, and benchmarks using one another
-import qjdev  # noqa: E402
 
 
 class Context:

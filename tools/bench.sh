@@ -4,4 +4,5 @@
 "$QJ_ROOT/tools/bootstrap.sh"
 use_pg
 mkdir -p "$QJ_STATE"
-exec "$(venv_python)" "$QJ_ROOT/bench/run.py" "$@"
+# bench/ imports the tooling (qjdev) by name
+PYTHONPATH="$QJ_ROOT/tools${PYTHONPATH:+:$PYTHONPATH}" exec "$(venv_python)" "$QJ_ROOT/bench/run.py" "$@"

@@ -35,26 +35,61 @@ ensure_odoo_src() {
     die "Odoo 15.0 source missing and its download failed: put an Odoo 15.0 checkout (the directory holding odoo-bin) at $ODOO_SRC, or set ODOO_SRC to one (see DEVELOPERS.md)"
 }
 
+# What Odoo's processes need of the venv beyond imports: the longpolling
+# process starts with gevent's monkey patching, which resolves gevent's
+# requirements through pkg_resources (a broken resolution kills it at start).
+venv_works() {
+    "$QJ_VENV/bin/python" -c 'import gevent.monkey; gevent.monkey.patch_all()' 2>/dev/null
+}
+
+pip_install() {
+    # pip's notes about unused local indexes are noise here
+    "$QJ_VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$1" 2>&1 \
+        | { grep -v -e "is ignored: it is neither a file nor a directory" -e "DEPRECATION: " || true; }
+    return "${PIPESTATUS[0]}"
+}
+
 ensure_venv() {
     local python req stamp want
     req="$QJ_ROOT/tools/requirements-odoo15-py310.txt"
     stamp="$QJ_VENV/.requirements.sha256"
     want="$(sha256sum "$req" | cut -d' ' -f1)"
     # a venv whose Python no longer runs (its base Python removed) is rebuilt
-    if "$QJ_VENV/bin/python" -c '' 2>/dev/null && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    if "$QJ_VENV/bin/python" -c '' 2>/dev/null && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] \
+        && venv_works; then
         return
     fi
-    python="$(find_python)"
-    info "building the Python 3.10 virtualenv in $QJ_VENV"
     mkdir -p "$(dirname "$QJ_VENV")"
-    if ! "$QJ_VENV/bin/python" -c '' 2>/dev/null; then
-        "$python" -m venv --clear "$QJ_VENV" || die "creating the virtualenv $QJ_VENV failed (Debian: apt-get install python3.10-venv, or use pyenv)"
+    # one build at a time: clones and worktrees share this venv
+    exec 9>"$(dirname "$QJ_VENV")/.$(basename "$QJ_VENV").lock"
+    flock 9
+    if "$QJ_VENV/bin/python" -c '' 2>/dev/null && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] \
+        && venv_works; then
+        exec 9>&-
+        return # built meanwhile by another command
     fi
-    # pip's notes about unused local indexes are noise here
-    "$QJ_VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$req" 2>&1 \
-        | { grep -v -e "is ignored: it is neither a file nor a directory" -e "DEPRECATION: " || true; }
-    [ "${PIPESTATUS[0]}" = 0 ] || die "installing Odoo's Python dependencies failed (see pip's output above)"
+    python="$(find_python)"
+    if "$QJ_VENV/bin/python" -c '' 2>/dev/null; then
+        # another requirements file, or a broken venv: installing the pins
+        # again repairs it in place (pip replaces the versions that differ)
+        info "updating the Python 3.10 virtualenv in $QJ_VENV ($req)"
+        pip_install "$req" || die "installing Odoo's Python dependencies failed (see pip's output above)"
+    fi
+    if ! venv_works; then
+        # not repaired (or none yet): a new venv, from the pins alone
+        info "building the Python 3.10 virtualenv in $QJ_VENV"
+        rm -f "$stamp"
+        "$python" -m venv --clear "$QJ_VENV" || die "creating the virtualenv $QJ_VENV failed (Debian: apt-get install python3.10-venv, or use pyenv)"
+        pip_install "$req" || die "installing Odoo's Python dependencies failed (see pip's output above)"
+    fi
+    if ! venv_works; then
+        "$QJ_VENV/bin/python" -c 'import gevent.monkey; gevent.monkey.patch_all()' 2>&1 | tail -n 3 >&2
+        die "the virtualenv $QJ_VENV cannot start Odoo's longpolling process (gevent, above): check the pins of $req"
+    fi
+    "$QJ_VENV/bin/python" -m pip check -q >/dev/null 2>&1 \
+        || info "pip check reports conflicts in $QJ_VENV: $("$QJ_VENV/bin/python" -m pip check 2>&1 | head -n 3 | tr '\n' ' ')"
     echo "$want" >"$stamp"
+    exec 9>&-
 }
 
 mkdir -p "$QJ_CACHE"

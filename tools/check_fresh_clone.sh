@@ -78,6 +78,8 @@ step run2 "make run (second)" make run || fail "second make run"
 grep -q "already running" "$work/run2.out" || { cat "$work/run2.out"; fail "second make run did not say it runs"; }
 step status "make status" make status || fail "make status"
 grep -q "queue_job demo running" "$work/status.out" || fail "make status did not say it runs"
+# every process still the first of its kind, the longpolling port answering
+! grep -q "problem:\|a respawn" "$work/status.out" || { cat "$work/status.out"; fail "make status reports a problem"; }
 
 # only that Odoo: `make stop` could stop the shared cluster
 step stop1 "tools/run.py stop" "$(venv_python)" tools/run.py stop || fail "stopping the demo"

@@ -6,6 +6,7 @@ odoo-bin only gives a return code; the counts (tests run, failures, errors,
 skips) live in the registry's assertion report, which we read once the
 registry is loaded and its tests have run.
 """
+import contextlib
 import json
 import os
 import sys
@@ -23,11 +24,10 @@ def main():
     dbname = config["db_name"]
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "crashed": False}
     try:
-        try:
+        # a database made from a template already has base
+        with contextlib.suppress(odoo.service.db.DatabaseExists):
             odoo.service.db._create_empty_database(dbname)
             config["init"]["base"] = True
-        except odoo.service.db.DatabaseExists:
-            pass
         rc = odoo.service.server.start(preload=[dbname], stop=True)
         registry = odoo.modules.registry.Registry.registries.get(dbname)
         report = registry._assertion_report if registry else None

@@ -236,8 +236,10 @@ class OdooServer:
     """A real ``odoo-bin`` process serving HTTP on a free port.
 
     ``channels`` sets ODOO_QUEUE_JOB_CHANNELS; ``workers`` > 0 runs the
-    prefork server, 0 the threaded one. The log goes to a file that tests can
-    wait on and read.
+    prefork server (with a longpolling process on ``longpolling_port``), 0
+    the threaded one; ``cron_threads`` cron workers or threads. The log goes
+    to a file that tests can wait on and read: Odoo's ``--logfile``, or with
+    ``logfile=False`` whatever ``start(output=...)`` makes of Odoo's output.
     """
 
     def __init__(
@@ -251,9 +253,15 @@ class OdooServer:
         load="web,queue_job",
         log_dir=None,
         db_filter=True,
+        cron_threads=0,
+        logfile=True,
     ):
         self.db = db
         self.workers = workers
+        self.cron_threads = cron_threads
+        self.logfile = logfile
+        # chosen once: command() is also written down before the start
+        self.longpolling_port = free_port() if workers else None
         self.channels = channels
         self.port = port or free_port()
         self.env = dict(env or {})
@@ -279,37 +287,44 @@ class OdooServer:
             "--http-port=%d" % self.port,
             "--http-interface=127.0.0.1",
             "--workers=%d" % self.workers,
-            "--max-cron-threads=0",
+            "--max-cron-threads=%d" % self.cron_threads,
             "--load=%s" % self.load,
             "--log-level=info",
-            "--logfile=%s" % self.log_path,
             "--limit-time-real=600",
             "--limit-time-cpu=600",
             "--limit-memory-soft=%d" % (2 * 1024**3),
             "--limit-memory-hard=%d" % (3 * 1024**3),
             "--without-demo=all",
         ]
+        if self.logfile:
+            args.append("--logfile=%s" % self.log_path)
         if self.workers:
-            args.append("--longpolling-port=%d" % free_port())
+            args.append("--longpolling-port=%d" % self.longpolling_port)
         if self.db:
             args += ["-d", self.db]
             if self.db_filter:
                 args.append("--db-filter=^%s$" % re.escape(self.db))
         return odoo_cmd(*args, *db_options(self.env), *self.extra_args)
 
-    def start(self):
+    def start(self, output=None):
+        """Start Odoo; its stdout and stderr go to ``output`` if given, else
+        stderr to a file next to the log."""
         env = dict(os.environ)
         if self.channels is not None:
             env["ODOO_QUEUE_JOB_CHANNELS"] = self.channels
         env.update(self.env)
-        if os.path.exists(self.log_path):
-            os.unlink(self.log_path)
-        open(self.log_path, "w").close()
+        if output is None:
+            if os.path.exists(self.log_path):
+                os.unlink(self.log_path)
+            open(self.log_path, "w").close()
+            stdout, stderr = subprocess.DEVNULL, open(self.log_path + ".stderr", "w")
+        else:
+            stdout, stderr = output, subprocess.STDOUT
         self.proc = subprocess.Popen(
             self.command(),
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=open(self.log_path + ".stderr", "w"),
+            stdout=stdout,
+            stderr=stderr,
             start_new_session=True,
         )
         return self
@@ -347,7 +362,7 @@ class OdooServer:
                 return True
             except requests.RequestException:
                 if self.proc.poll() is not None:
-                    raise RuntimeError("odoo exited; log: %s" % self.log_path)
+                    raise RuntimeError("odoo exited; log: %s" % self.log_path) from None
                 time.sleep(0.1)
         raise TimeoutError("odoo did not answer HTTP at %s" % self.url)
 
@@ -373,10 +388,8 @@ class OdooServer:
                 os.killpg(self.proc.pid, sig)
             else:
                 os.kill(self.proc.pid, sig)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            pass
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -512,10 +525,8 @@ class TempCluster:
         return new_name
 
     def destroy(self):
-        try:
-            self.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.stop("immediate")  # already stopped
         shutil.rmtree(self.base, ignore_errors=True)
 
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
 """Screenshots of the Job Queue UI for docs/, taken from a real server.
 
@@ -16,15 +15,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
+import qjdev
 import requests
 import websocket
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import qjdev  # noqa: E402
 
 WIDTH, HEIGHT = 1400, 860
 
@@ -177,7 +173,43 @@ def prepare_db(name):
     match = re.search(r"QJ-IDS (\d+) (\d+)", proc.stdout)
     if not match:
         raise RuntimeError("preparing the jobs failed:\n%s" % proc.stderr[-3000:])
+    strip_machine_paths(name)
     return int(match.group(1)), int(match.group(2))
+
+
+def machine_prefixes():
+    """Where the code of the tracebacks lies on this machine: the clone, the
+    Odoo source, the virtualenv's packages, Python's library."""
+    paths = subprocess.run(
+        [
+            qjdev.PYTHON,
+            "-c",
+            "import sysconfig; p = sysconfig.get_paths(); "
+            "print(p['purelib']); print(p['platlib']); print(p['stdlib'])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    found = {qjdev.ROOT, qjdev.ODOO_SRC, *paths}
+    # the longest first: a prefix may hold another
+    return sorted((path.rstrip("/") + "/" for path in found), key=len, reverse=True)
+
+
+def strip_machine_paths(db):
+    """Tracebacks shown in docs/ name files relative to where they lie
+    ("odoo/models.py"), not this machine's folders."""
+    for prefix in machine_prefixes():
+        qjdev.psql(
+            "UPDATE queue_job SET exc_info = replace(exc_info, '%s', '') "
+            "WHERE exc_info IS NOT NULL" % prefix.replace("'", "''"),
+            db=db,
+        )
+    left = qjdev.psql(
+        "SELECT count(*) FROM queue_job WHERE exc_info ~ 'File \"/'", db=db
+    )
+    if left != "0":
+        raise RuntimeError("tracebacks still name absolute paths in %s" % db)
 
 
 def login(browser, url, db):

@@ -10,8 +10,7 @@ import os
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import qjdev  # noqa: E402
+import qjdev
 
 POT = os.path.join(qjdev.ROOT, "queue_job", "i18n", "queue_job.pot")
 

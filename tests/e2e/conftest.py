@@ -4,15 +4,12 @@ A template database with queue_job and test_queue_job installed is built once
 per session; each test gets its own copy and its own servers on free ports.
 """
 import os
-import sys
 import time
 import xmlrpc.client
 
 import psycopg2
 import pytest
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
-import qjdev  # noqa: E402
+import qjdev
 
 MODULES = ["queue_job", "test_queue_job"]
 

@@ -1,13 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
 import os
 import subprocess
-import sys
 
 import pytest
-
-# the tests import their helper module tooling_helpers from this directory
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tooling_helpers import ROOT, base_env, free_port, qjdev  # noqa: E402
+from tooling_helpers import ROOT, base_env, free_port, qjdev
 
 
 @pytest.fixture

@@ -10,12 +10,11 @@ import contextlib
 import os
 import socket
 import subprocess
-import sys
 import time
 
+import qjdev  # noqa: F401 (the tests use it from here)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-import qjdev  # noqa: E402,F401 (the tests use it from here)
 
 
 class Result:

@@ -1,4 +1,5 @@
 """queue_job/README.rst is generated from queue_job/readme/ (OCA layout)."""
+import io
 import os
 import subprocess
 import sys
@@ -21,22 +22,14 @@ def test_fragments_are_valid_rst():
 
     with open(os.path.join(ROOT, "queue_job", "README.rst")) as fh:
         text = fh.read()
-    messages = []
+    messages = io.StringIO()
     docutils.core.publish_doctree(
         text,
         settings_overrides={
             "report_level": docutils.utils.Reporter.WARNING_LEVEL,
             "syntax_highlight": "none",
             "halt_level": docutils.utils.Reporter.SEVERE_LEVEL + 1,
-            "warning_stream": _Collector(messages),
+            "warning_stream": messages,
         },
     )
-    assert not messages, "".join(messages)
-
-
-class _Collector:
-    def __init__(self, messages):
-        self.messages = messages
-
-    def write(self, text):
-        self.messages.append(text)
+    assert not messages.getvalue(), messages.getvalue()
