@@ -545,6 +545,7 @@ class Delayable:
         if getattr(self, "_generated_job", False) is None:
             try:
                 _logger.warning("Delayable %r was prepared but never delayed", self)
+            # pylint: disable-next=except-pass  # no way left to report: logging failed
             except Exception:  # interpreter shutdown, recordset gone...
                 pass
 

@@ -151,9 +151,10 @@ class JobSerialized(fields.Field):
         super().__init__(string=string, _base_type=base_type, **kwargs)
 
     def _setup_attrs(self, model_class, name):
-        super()._setup_attrs(model_class, name)
+        result = super()._setup_attrs(model_class, name)
         if self._base_type not in self._SUPPORTED:
             raise ValueError("%s is not a supported base type" % (self._base_type,))
+        return result
 
     def _accepts(self, value):
         if self._base_type in (list, tuple):

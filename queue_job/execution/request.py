@@ -76,7 +76,7 @@ def run_request(
         if signed and channel:
             # nothing to run after all: the runner may use the capacity
             cr.execute("SELECT pg_notify(%s, %s)", (schema.NOTIFY_JOBS, channel))
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit  # sends the notification
         _logger.log(
             logging.DEBUG if signed else logging.WARNING,
             "was requested to run job %s, but it does not exist, "
@@ -85,7 +85,7 @@ def run_request(
             " or ".join(states),
         )
         return [], None
-    cr.commit()
+    cr.commit()  # pylint: disable=invalid-commit  # the claim stands first
     transitions.log(first.uuid, dbname, first.channel, "pending", "started")
     slot = SlotRunner(
         cr,

@@ -118,7 +118,7 @@ class SlotRunner:
                     )
                     self.outcomes[-1] = (claim.uuid, self.writer.give_back(claim, err))
                     self._notify_end(claim)
-                    cr.commit()
+                    cr.commit()  # pylint: disable=invalid-commit  # give-back stands
                     return None
                 if deferred is not None:
                     # written alone before the conflict was raised
@@ -130,7 +130,7 @@ class SlotRunner:
         if ending:
             # the slot ends: the runner may give its capacity to another job
             self._notify_end(claim)
-        cr.commit()
+        cr.commit()  # pylint: disable=invalid-commit  # outcome stands, then next claim
         self.counters.on_commit()
         if retry_after_commit:
             nxt = self._claim_fresh(claim)
@@ -151,7 +151,7 @@ class SlotRunner:
         if nxt is None:
             self.counters.write(cr)
             self._notify_end(claim)
-        cr.commit()
+        cr.commit()  # pylint: disable=invalid-commit  # the claim stands first
         return nxt
 
     def _notify_end(self, claim):

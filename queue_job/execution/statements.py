@@ -45,6 +45,7 @@ class Statements:
                 self.cr.execute(
                     "SET plan_cache_mode = force_generic_plan; SET jit = off"
                 )
+            # pylint: disable-next=sql-injection  # our name, the callers' constant SQL
             self.cr.execute("PREPARE %s AS %s" % (name, text))
             self.names[sql] = name
         self.cr.execute(
@@ -57,6 +58,7 @@ class Statements:
         if not self.names:
             return
         try:
+            # pylint: disable-next=sql-injection  # names made by execute() above
             self.cr.execute(
                 "RESET plan_cache_mode; RESET jit; "
                 + "; ".join("DEALLOCATE %s" % name for name in self.names.values())

@@ -65,21 +65,24 @@ class WorkerJobRunner(server.Worker):
         pass
 
     def start(self):
-        super().start()
+        result = super().start()
         # a service manager stops every process of the service with SIGTERM:
         # stop as on SIGINT, letting the lead go for another runner at once
         signal.signal(signal.SIGTERM, self.signal_handler)
+        return result
 
     def check_limits(self):
-        super().check_limits()
+        result = super().check_limits()
         # the runner is one long unit of work: no CPU time limit for it
         _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
         resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
+        return result
 
     def signal_handler(self, sig, frame):
         _logger.debug("WorkerJobRunner (%s) received signal %s", self.pid, sig)
-        super().signal_handler(sig, frame)
+        result = super().signal_handler(sig, frame)
         self.runner.stop()
+        return result
 
     def process_work(self):
         if self._recreate:

@@ -126,6 +126,7 @@ class Database:
             # Its generic plan, costed for a whole backlog, would be compiled
             # by JIT on every run (50 ms at 1M pending jobs), for a few rows.
             cr.execute("SET plan_cache_mode = force_generic_plan; SET jit = off")
+            # pylint: disable-next=sql-injection  # two constants of schema.py
             cr.execute(
                 "LISTEN %s; LISTEN %s" % (schema.NOTIFY_JOBS, schema.NOTIFY_CONFIG)
             )

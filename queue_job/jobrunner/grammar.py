@@ -68,66 +68,100 @@ def parse_channels(config_string):
 
 def parse_entry(entry):
     """One entry of the configuration string, as a dict (see parse_channels)."""
-
-    def invalid(what, detail=None):
-        message = "%s in channel entry %r" % (what, entry)
-        return ValueError(message + (": " + detail if detail else ""))
-
     parts = split_strip(entry, ":")
-    name = parts[0]
-    if not name:
-        raise invalid("missing channel name")
-    fullname = full_name(name)
-    if "" in split_strip(fullname, "."):
-        raise invalid("invalid channel name %r" % name, "empty part between dots")
-    capacity = 1
-    if len(parts) > 1:
-        capacity = whole_number(parts[1])
-        if capacity is None:
-            raise invalid(
-                "invalid capacity %r" % parts[1], "expected a whole number >= 0"
-            )
-    options = {}
-    for item in parts[2:]:
-        if not item:
-            continue
-        key, has_value, value = (p.strip() for p in item.partition("="))
-        if "=" in value:
-            raise invalid("incorrect config item %r" % item, "more than one '='")
-        if not key:
-            raise invalid("incorrect config item %r" % item, "no key before '='")
-        if key in options:
-            raise invalid("duplicate key %r" % key)
-        options[key] = value if has_value else True
-    sequential = options.get("sequential", False)
-    if sequential is not True and sequential is not False:
-        flag = _FLAG_VALUES.get(sequential.lower())
-        if flag is None:
-            raise invalid(
-                "invalid sequential value %r" % sequential,
-                "expected no value, 1/0, true/false, yes/no or on/off",
-            )
-        sequential = flag
+    fullname = _entry_name(entry, parts[0])
+    capacity = _entry_capacity(entry, parts[1]) if len(parts) > 1 else 1
+    options = _entry_options(entry, parts[2:])
+    sequential = _entry_sequential(entry, options.get("sequential", False))
     if sequential and capacity != 1:
-        raise invalid(
+        raise _invalid(
+            entry,
             "invalid capacity %r for a sequential channel" % parts[1],
             "a sequential channel must have a capacity of 1",
         )
-    throttle = options.get("throttle", 0)
-    if throttle is True:
-        raise invalid("throttle without a value", "expected throttle=<seconds>")
-    if throttle != 0:
-        throttle = whole_number(throttle)
-        if throttle is None:
-            raise invalid(
-                "invalid throttle %r" % options["throttle"],
-                "expected a whole number of seconds",
-            )
+    throttle = _entry_throttle(entry, options.get("throttle", 0))
     config = dict(options)
     config.update(
         name=fullname, capacity=capacity, sequential=sequential, throttle=throttle
     )
     return config
+
+
+# the parts of one entry; each raises the ValueError of parse_entry
+
+
+def _invalid(entry, what, detail=None):
+    message = "%s in channel entry %r" % (what, entry)
+    return ValueError(message + (": " + detail if detail else ""))
+
+
+def _entry_name(entry, name):
+    if not name:
+        raise _invalid(entry, "missing channel name")
+    fullname = full_name(name)
+    if "" in split_strip(fullname, "."):
+        raise _invalid(
+            entry, "invalid channel name %r" % name, "empty part between dots"
+        )
+    return fullname
+
+
+def _entry_capacity(entry, text):
+    capacity = whole_number(text)
+    if capacity is None:
+        raise _invalid(
+            entry, "invalid capacity %r" % text, "expected a whole number >= 0"
+        )
+    return capacity
+
+
+def _entry_options(entry, items):
+    """``key`` or ``key=value`` items as a dict (bare keys are True)."""
+    options = {}
+    for item in items:
+        if not item:
+            continue
+        key, has_value, value = (p.strip() for p in item.partition("="))
+        if "=" in value:
+            raise _invalid(
+                entry, "incorrect config item %r" % item, "more than one '='"
+            )
+        if not key:
+            raise _invalid(
+                entry, "incorrect config item %r" % item, "no key before '='"
+            )
+        if key in options:
+            raise _invalid(entry, "duplicate key %r" % key)
+        options[key] = value if has_value else True
+    return options
+
+
+def _entry_sequential(entry, sequential):
+    if sequential is True or sequential is False:
+        return sequential
+    flag = _FLAG_VALUES.get(sequential.lower())
+    if flag is None:
+        raise _invalid(
+            entry,
+            "invalid sequential value %r" % sequential,
+            "expected no value, 1/0, true/false, yes/no or on/off",
+        )
+    return flag
+
+
+def _entry_throttle(entry, throttle):
+    if throttle is True:
+        raise _invalid(entry, "throttle without a value", "expected throttle=<seconds>")
+    if throttle == 0:
+        return 0
+    seconds = whole_number(throttle)
+    if seconds is None:
+        raise _invalid(
+            entry,
+            "invalid throttle %r" % throttle,
+            "expected a whole number of seconds",
+        )
+    return seconds
 
 
 def check_overrides(overrides):

@@ -129,6 +129,7 @@ class EnqueueInfo:
                 )
                 parts.append("convert_%d(%s)" % (index, value))
         source = "def build(values):\n    return (%s,)\n" % ", ".join(parts)
+        # pylint: disable-next=exec-used  # source made above from field types only
         exec(source, namespace)  # nosec: built from field types, not input
         return namespace["build"]
 
@@ -234,9 +235,10 @@ class QueueJob(models.Model):
 
     @api.model
     def _setup_complete(self):
-        super()._setup_complete()
+        result = super()._setup_complete()
         # the registry class outlives module installs: recompute the info
         type(self)._queue_job_enqueue_info = None
+        return result
 
     def _enqueue_model_info(self):
         """How new rows are written, cached on the registry class until its

@@ -17,6 +17,7 @@ class PureTestCase(unittest.TestCase):
     test_module = "queue_job"
     test_sequence = 0
 
+    # pylint: disable-next=missing-return  # Python's hook returns nothing
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls.test_class = cls.__name__

@@ -3,6 +3,8 @@
 """What other addons build on in our views and data: the anchors their
 inheriting views name, the wizard forms made from one, and the channels and
 functions that several addons declare."""
+import json
+
 from lxml import etree
 from psycopg2 import IntegrityError
 
@@ -97,6 +99,11 @@ class TestViewsInheritance(common.TransactionCase):
             "queue_job.action_set_jobs_done": "set_done",
             "queue_job.action_set_jobs_cancelled": "set_cancelled",
         }
+        texts = {
+            "queue_job.action_requeue_job": "will be requeued",
+            "queue_job.action_set_jobs_done": "will be set to done",
+            "queue_job.action_set_jobs_cancelled": "will be cancelled",
+        }
         for xmlid, button in buttons.items():
             with self.subTest(action=xmlid):
                 action = self.env.ref(xmlid)
@@ -110,6 +117,15 @@ class TestViewsInheritance(common.TransactionCase):
                 )
                 self.assertEqual(len(arch.xpath("//field[@name='job_ids']")), 1)
                 self.assertIn("job_ids", form["fields"])
+                # one paragraph shown: the wizard's own (the others hide the
+                # requeue form's text)
+                shown = [
+                    " ".join(p.itertext())
+                    for p in arch.xpath("//p")
+                    if not json.loads(p.get("modifiers", "{}")).get("invisible")
+                ]
+                self.assertEqual(len(shown), 1, shown)
+                self.assertIn(texts[xmlid], " ".join(shown[0].split()))
 
     def test_wizard_form_extensions(self):
         # an addon extends one wizard's form, the others keep theirs

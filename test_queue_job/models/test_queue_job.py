@@ -4,7 +4,7 @@
 Several names (and the first docstring line of ``testing_method``) are what
 tests written for the reference addon expect: keep them.
 """
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.queue_job.delay import chain
@@ -104,7 +104,7 @@ class JobSubject(models.Model):
         raise RetryableJobError("Not counted", ignore_retry=True)
 
     def job_raise_user_error(self):
-        raise UserError("Not retried")
+        raise UserError(_("Not retried"))
 
     def job_with_own_store_values(self):
         """Has a store values hook of its own (below)."""

@@ -204,6 +204,19 @@ class TestTrapMessages(QueueJobCase):
         )
 
 
+def _extended_controller():
+    """A new subclass of the controller at each call, as an addon would make
+    it; forgotten once the test drops it."""
+
+    class Extended(RunJobController):
+        def _get_failure_values(self, job, traceback_txt, orig_exception):
+            values = super()._get_failure_values(job, traceback_txt, orig_exception)
+            values["exc_message"] = "extended: " + values["exc_message"]
+            return values
+
+    return Extended
+
+
 class TestControllerOutsideRequests(QueueJobCase):
     """A slot runs jobs without the route: it gets the controller that the
     route would use, and calls the overridden steps on it."""
@@ -212,12 +225,7 @@ class TestControllerOutsideRequests(QueueJobCase):
         self.assertIs(type(runjob_controller(self.env)), RunJobController)
 
     def _check_extension(self):
-        class Extended(RunJobController):
-            def _get_failure_values(self, job, traceback_txt, orig_exception):
-                values = super()._get_failure_values(job, traceback_txt, orig_exception)
-                values["exc_message"] = "extended: " + values["exc_message"]
-                return values
-
+        Extended = _extended_controller()
         # as if defined by test_queue_job's own controllers
         Extended.__module__ = "odoo.addons.test_queue_job.controllers.extended"
         controller = runjob_controller(self.env)

@@ -1,8 +1,10 @@
-"""queue_job/README.rst is generated from queue_job/readme/ (OCA layout)."""
+"""Each addon's README.rst is generated from its readme/ folder (OCA layout)."""
 import io
 import os
 import subprocess
 import sys
+
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -16,11 +18,12 @@ def test_readme_is_generated_from_its_fragments():
     assert proc.returncode == 0, proc.stderr
 
 
-def test_fragments_are_valid_rst():
+@pytest.mark.parametrize("addon", ["queue_job", "test_queue_job"])
+def test_fragments_are_valid_rst(addon):
     import docutils.core
     import docutils.utils
 
-    with open(os.path.join(ROOT, "queue_job", "README.rst")) as fh:
+    with open(os.path.join(ROOT, addon, "README.rst")) as fh:
         text = fh.read()
     messages = io.StringIO()
     docutils.core.publish_doctree(

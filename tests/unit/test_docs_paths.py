@@ -11,8 +11,8 @@ DOCUMENTS = [
     "DEVELOPERS.md",
     "docs/*.md",
     "docs/*.rst",
-    "queue_job/README.rst",
-    "queue_job/readme/*",
+    "*/README.rst",
+    "*/readme/*",
     "queue_job/static/description/*.html",
 ]
 

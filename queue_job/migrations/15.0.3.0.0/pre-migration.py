@@ -7,6 +7,7 @@ that is ours already.
 """
 import logging
 
+# pylint: disable-next=odoo-addons-relative-import  # a bare file, not in a package
 from odoo.addons.queue_job import schema
 
 # the script is loaded as a bare module: name its logger after the addon
