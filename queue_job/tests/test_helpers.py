@@ -3,7 +3,7 @@
 import logging
 import unittest
 
-from .. import delay
+from .. import graph
 from . import common
 from .common import JobCall, load_doctests
 from .test_delay_graph import PureTestCase
@@ -47,7 +47,7 @@ class TestHelpers(PureTestCase):
         self.assertIn(call(Records(1).method), [call(Records(1).method)])
 
     def test_load_doctests(self):
-        suite = load_doctests(delay)(unittest.TestLoader(), unittest.TestSuite(), None)
+        suite = load_doctests(graph)(unittest.TestLoader(), unittest.TestSuite(), None)
         tests = list(suite)
         self.assertTrue(tests)
         for test in tests:
@@ -58,7 +58,7 @@ class TestHelpers(PureTestCase):
             self.assertEqual(test.test_module, "queue_job")
         self.assertEqual(len({test.test_sequence for test in tests}), len(tests))
         self.assertIn(
-            "odoo.addons.queue_job.delay.Graph", [t._dt_test.name for t in tests]
+            "odoo.addons.queue_job.graph.Graph", [t._dt_test.name for t in tests]
         )
         result = unittest.TestResult()
         # logging.INFO: Odoo names its level 25 "INFO" too
@@ -67,4 +67,4 @@ class TestHelpers(PureTestCase):
         ) as logs:
             tests[0].run(result)
         self.assertTrue(result.wasSuccessful(), result.failures + result.errors)
-        self.assertIn("Running tests for odoo.addons.queue_job.delay", logs.output[0])
+        self.assertIn("Running tests for odoo.addons.queue_job.graph", logs.output[0])

@@ -35,6 +35,8 @@ CHECK = textwrap.dedent(
     pure_import.load("jobrunner.clock")
     concurrency = pure_import.load("concurrency")
     exception = pure_import.load("exception")
+    graph = pure_import.load("graph").Graph({"a": {"b"}, "b": set()})
+    assert list(graph.topological_sort()) == ["a", "b"]
     manager = channels.ChannelManager()
     manager.simple_configure("root:2")
     manager.notify("db", "root", "u1", 1, 1, 10, None, "pending")
