@@ -11,6 +11,7 @@ import time
 
 from odoo import api, models
 
+from odoo.addons.queue_job.delay import chain
 from odoo.addons.queue_job.exception import RetryableJobError
 
 
@@ -40,6 +41,13 @@ class QueueJobE2E(models.AbstractModel):
                 tag varchar NOT NULL,
                 uuid varchar NOT NULL,
                 committed double precision NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS queue_job_e2e_step (
+                id serial PRIMARY KEY,
+                uuid varchar NOT NULL,
+                step varchar NOT NULL,
+                in_slot boolean NOT NULL,
+                pid integer NOT NULL
             );
             """
         )
@@ -76,6 +84,18 @@ class QueueJobE2E(models.AbstractModel):
 
         self.env.cr.postcommit.add(record_commit)
         return uuids
+
+    @api.model
+    def enqueue_chain(self, specs):
+        """Delay one traced job per spec, each waiting for the one before
+        it to be done; return their uuids."""
+        nodes = []
+        for spec in specs:
+            spec = dict(spec)
+            tag = spec.pop("tag")
+            nodes.append(self.delayable().trace(tag, **spec))
+        chain(*nodes).delay()
+        return [node._generated_job.uuid for node in nodes]
 
     @api.model
     def trace(
