@@ -17,24 +17,19 @@ from typing import Callable, Optional, Sequence, Union
 
 import odoo
 
-from . import fields as job_fields
+from . import fields as job_fields, states
 from .exception import FailedJobError, JobError, NoSuchJobError, RetryableJobError
-
-# (value, label) of every state, in the order of the selection field
-STATES = [
-    ("wait_dependencies", "Wait Dependencies"),
-    ("pending", "Pending"),
-    ("enqueued", "Enqueued"),
-    ("started", "Started"),
-    ("done", "Done"),
-    ("cancelled", "Cancelled"),
-    ("failed", "Failed"),
-]
-WAIT_DEPENDENCIES, PENDING, ENQUEUED, STARTED, DONE, CANCELLED, FAILED = (
-    value for value, _label in STATES
+from .states import (  # noqa: F401 (the reference's names, imported from here)
+    CANCELLED,
+    DONE,
+    ENQUEUED,
+    FAILED,
+    PENDING,
+    STARTED,
+    STATES,
+    WAIT_DEPENDENCIES,
+    WAITING_STATES,
 )
-# a job in one of these states has yet to run
-WAITING_STATES = (WAIT_DEPENDENCIES, PENDING, ENQUEUED)
 
 DEFAULT_PRIORITY = 10  # lower runs first
 DEFAULT_MAX_RETRIES = 5
@@ -208,6 +203,18 @@ _HISTORY_COLUMNS = (
     "company_id",
     "worker_pid",
 )
+
+
+# what a stored job's state clears of the worker columns that a Job does
+# not hold (it holds worker_pid)
+_CLEARED_WORKER = {
+    state: {
+        column: False
+        for column in states.CLEARS[state]
+        if column in states.WORKER_COLUMNS and column != "worker_pid"
+    }
+    for state, _label in STATES
+}
 
 
 class Job:
@@ -465,7 +472,7 @@ class Job:
         except RetryableJobError as err:
             if err.ignore_retry:
                 self.retry -= 1
-            elif self.max_retries and self.retry >= self.max_retries:
+            elif states.retries_exhausted(self.retry, self.max_retries):
                 raise FailedJobError(
                     "Max. retries (%d) reached: %s"
                     % (self.max_retries, err or type(err))
@@ -509,6 +516,8 @@ class Job:
         values = self._state_values()
         if create:
             values.update(self._creation_values())
+        else:
+            values.update(_CLEARED_WORKER[self.state])
         extras = self._model_store_values()
         for key, value in extras.items():
             # model extras never override the job's own values

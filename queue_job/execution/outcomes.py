@@ -23,7 +23,7 @@ import psycopg2
 
 from odoo import SUPERUSER_ID, api
 
-from .. import transitions
+from .. import states, transitions
 from ..concurrency import is_concurrency_error
 from ..exception import NothingToDoJob, RetryableJobError
 from ..job import Job
@@ -36,23 +36,14 @@ PG_RETRY = 5
 # writing an outcome again after a concurrency error; giving a job back
 OUTCOME_TRIES = 5
 GIVE_BACK_TRIES = 3
-_GIVE_BACK = (
-    "UPDATE queue_job SET retry = retry + 1,"
-    " state = CASE WHEN max_retries > 0 AND retry + 1 >= max_retries"
-    " THEN 'failed' ELSE 'pending' END,"
-    " eta = %s, exc_name = NULL, exc_message = %s, exc_info = NULL,"
-    " date_started = NULL, worker_pid = NULL, worker_key = NULL,"
-    " worker_hostname = NULL"
-)
 _DONE = (
     "state = 'done', date_done = %s, exec_time = %s, result = %s, retry = %s,"
     " exc_name = NULL, exc_message = NULL, exc_info = NULL"
 )
+# pending or wait_dependencies: both clear the same columns
 _POSTPONED = (
     "state = %s, eta = %s, result = %s, retry = %s, exc_name = NULL,"
-    " exc_message = NULL, exc_info = NULL, date_started = NULL,"
-    " date_enqueued = NULL, worker_pid = NULL, worker_key = NULL,"
-    " worker_hostname = NULL"
+    " exc_message = NULL, exc_info = NULL, " + states.cleared(states.PENDING)
 )
 _FAILED = (
     "state = 'failed', exc_info = %s, exc_name = %s, exc_message = %s,"
@@ -148,7 +139,7 @@ class OutcomeWriter:
             self.cr.rollback()
             return False
         transitions.log(
-            claim.uuid, self.dbname, claim.channel, "started", state or outcome
+            claim.uuid, self.dbname, claim.channel, states.STARTED, state or outcome
         )
         self.counters.count(claim, outcome)
         return True
@@ -161,7 +152,8 @@ class OutcomeWriter:
             try:
                 self.cr.rollback()
                 self.cr.execute(
-                    _GIVE_BACK + " WHERE " + claim.GUARD,
+                    "UPDATE queue_job SET %s WHERE %s"
+                    % (states.GIVE_BACK, claim.GUARD),
                     (datetime.utcnow() + timedelta(seconds=PG_RETRY), str(err))
                     + claim.guard_params(),
                 )

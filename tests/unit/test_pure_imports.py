@@ -35,6 +35,8 @@ CHECK = textwrap.dedent(
     pure_import.load("jobrunner.clock")
     concurrency = pure_import.load("concurrency")
     exception = pure_import.load("exception")
+    pure_import.load("states")
+    pure_import.load("transitions")
     manager = channels.ChannelManager()
     manager.simple_configure("root:2")
     manager.notify("db", "root", "u1", 1, 1, 10, None, "pending")
@@ -75,6 +77,8 @@ def test_modules_do_not_name_odoo():
         "jobrunner/clock.py",
         "concurrency.py",
         "exception.py",
+        "states.py",
+        "transitions.py",
     )
     for path in pure:
         with open(os.path.join(addon, path)) as source:
