@@ -21,8 +21,7 @@ from typing import Optional
 import psycopg2
 import psycopg2.extensions
 
-from . import config as qj_config
-from . import discovery
+from . import config as qj_config, discovery
 from .clock import Now
 from .database import Database
 from .dispatch import Dispatcher
