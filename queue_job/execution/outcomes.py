@@ -27,6 +27,7 @@ from .. import states, transitions
 from ..concurrency import is_concurrency_error
 from ..exception import NothingToDoJob, RetryableJobError
 from ..job import Job
+from ..storable import storable
 from .claims import Claim
 
 _logger = logging.getLogger(__name__)
@@ -154,7 +155,10 @@ class OutcomeWriter:
                 self.cr.execute(
                     "UPDATE queue_job SET %s WHERE %s"
                     % (states.GIVE_BACK, claim.GUARD),
-                    (datetime.utcnow() + timedelta(seconds=PG_RETRY), str(err))
+                    (
+                        datetime.utcnow() + timedelta(seconds=PG_RETRY),
+                        storable(str(err)),
+                    )
                     + claim.guard_params(),
                 )
                 return "pending" if self.cr.rowcount else "lost"
@@ -238,7 +242,7 @@ class OutcomeWriter:
         job.set_done(result=result)
         job.date_done = now
         exec_time = (now - claim.date_started).total_seconds()
-        params = (now, exec_time, str(result) if result else None, job.retry)
+        params = (now, exec_time, storable(str(result)) if result else None, job.retry)
         extras = _model_values(job)
         dependents = "_enqueue_dependent_jobs" in self.steps.overridden
         if not (extras or job.graph_uuid or dependents) and goes_on():
@@ -270,7 +274,7 @@ class OutcomeWriter:
             claim,
             "postponed",
             _POSTPONED,
-            (job.state, job.eta, str(err), job.retry),
+            (job.state, job.eta, storable(str(err)), job.retry),
             job.state,
         ):
             return "lost"
@@ -286,6 +290,7 @@ class OutcomeWriter:
         text = values.get("exc_info", text)
         name, message = values.get("exc_name"), values.get("exc_message")
         retry = job.retry if job is not None else None
+        text, name, message = storable(text), storable(name), storable(message)
         if not self._guarded(claim, "failed", _FAILED, (text, name, message, retry)):
             return "lost"
         # what the model adds to a failed job must not hide the failure

@@ -107,6 +107,7 @@ class QueueJobE2E(models.AbstractModel):
         retry_seconds=None,
         die=False,
         taken=False,
+        bad_text=False,
     ):
         """The job: records its attempt at once (committed on its own, so
         that even a killed run is counted) and, in its own transaction, its
@@ -114,6 +115,8 @@ class QueueJobE2E(models.AbstractModel):
 
         ``taken``: while it runs, the job is marked done by someone else (as
         if found dead and run elsewhere): its own outcome must be dropped.
+        ``bad_text``: the job returns ("result") or raises ("fail") a text
+        with a NUL and bytes that are not UTF-8.
         """
         started = time.time()
         uuid = self.env.context.get("job_uuid")
@@ -142,6 +145,12 @@ class QueueJobE2E(models.AbstractModel):
             time.sleep(sleep)
         if fail:
             raise ValueError("traced job %s fails as asked" % tag)
+        if bad_text:
+            # what PostgreSQL cannot store as text: a NUL, bytes that are not
+            # UTF-8 (kept as surrogates by surrogateescape)
+            text = b"caf\xe9 \x00 end".decode("utf-8", "surrogateescape")
+            if bad_text == "fail":
+                raise ValueError("%s: %s" % (tag, text))
         self.env.cr.execute(
             "INSERT INTO queue_job_e2e_trace (tag, uuid, pid, started, ended, retry) "
             "VALUES (%s, %s, %s, %s, %s, %s)",
@@ -154,6 +163,8 @@ class QueueJobE2E(models.AbstractModel):
                 retry,
             ),
         )
+        if bad_text:
+            return "%s: %s" % (tag, text)
         return tag
 
     def _current_retry(self):

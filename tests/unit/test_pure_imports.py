@@ -37,6 +37,7 @@ CHECK = textwrap.dedent(
     exception = pure_import.load("exception")
     pure_import.load("states")
     pure_import.load("transitions")
+    pure_import.load("storable")
     manager = channels.ChannelManager()
     manager.simple_configure("root:2")
     manager.notify("db", "root", "u1", 1, 1, 10, None, "pending")
@@ -79,6 +80,7 @@ def test_modules_do_not_name_odoo():
         "exception.py",
         "states.py",
         "transitions.py",
+        "storable.py",
     )
     for path in pure:
         with open(os.path.join(addon, path)) as source:

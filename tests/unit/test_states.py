@@ -115,3 +115,14 @@ def test_give_back_runs(cr):
         (None, "lost"),
     )
     assert cr.fetchone() == ("failed", 5)
+
+
+def test_storable_text():
+    storable = pure_import.load("storable").storable
+    assert storable(None) is None and storable(False) is False
+    assert storable("plain é") == "plain é"
+    assert storable("a\x00b") == "a\ufffdb"
+    # bytes that are not UTF-8, kept by surrogateescape: one U+FFFD each
+    assert storable(b"caf\xe9".decode("utf-8", "surrogateescape")) == "caf\ufffd"
+    assert "\ud800" not in storable("x\ud800y")
+    storable(storable("x\ud800y")).encode("utf-8")
