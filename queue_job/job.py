@@ -15,7 +15,7 @@ from typing import Callable, Optional, Sequence, Union
 
 import odoo
 
-from . import fields as job_fields
+from . import fields as job_fields, states
 from .exception import (  # noqa: F401 (re-exported: addons import them from here)
     FailedJobError,
     JobError,
@@ -23,26 +23,25 @@ from .exception import (  # noqa: F401 (re-exported: addons import them from her
     RetryableJobError,
 )
 from .job_storage import LOADED_COLUMNS, JobStorage, _checked_arguments  # noqa: F401
-
-# (value, label) of every state, in the order of the selection field
-STATES = [
-    ("wait_dependencies", "Wait Dependencies"),
-    ("pending", "Pending"),
-    ("enqueued", "Enqueued"),
-    ("started", "Started"),
-    ("done", "Done"),
-    ("cancelled", "Cancelled"),
-    ("failed", "Failed"),
-]
-WAIT_DEPENDENCIES, PENDING, ENQUEUED, STARTED, DONE, CANCELLED, FAILED = (
-    value for value, _label in STATES
+from .states import (  # noqa: F401 (the reference's names, imported from here)
+    CANCELLED,
+    DONE,
+    ENQUEUED,
+    FAILED,
+    PENDING,
+    STARTED,
+    STATES,
+    WAIT_DEPENDENCIES,
+    WAITING_STATES,
 )
-# a job in one of these states has yet to run
-WAITING_STATES = (WAIT_DEPENDENCIES, PENDING, ENQUEUED)
+from .storable import storable
 
 DEFAULT_PRIORITY = 10  # lower runs first
 DEFAULT_MAX_RETRIES = 5
 RETRY_INTERVAL = 600  # seconds before a retry, without retry pattern
+# the most a job's arguments may take, as JSON text (documented in
+# readme/USAGE.rst); PostgreSQL refuses any value over 1 GB
+MAX_ARGUMENTS_SIZE = 256 * 1024 * 1024
 
 # what the job properties accept (see Job and with_delay())
 Eta = Union[None, int, timedelta, datetime]
@@ -183,10 +182,25 @@ class Job(JobStorage):
         # than a deep copy and is what the row needs anyway
         self._args_text = _frozen(args)
         self._kwargs_text = _frozen(kwargs)
+        self._check_arguments_size()
         try:
             self._func_string = self._format_call()
         except Exception:  # a repr that fails: only a store() needs it
             self._func_string = None
+
+    def _check_arguments_size(self):
+        """A job whose arguments, as stored, exceed MAX_ARGUMENTS_SIZE is
+        refused now, at ``with_delay()``, rather than failing its whole
+        transaction's INSERT (PostgreSQL's hard limit is 1 GB per value)."""
+        size = len(self._args_text or "") + len(self._kwargs_text or "")
+        if size > MAX_ARGUMENTS_SIZE:
+            raise JobError(
+                "The arguments of job %s.%s take %d characters of JSON, over the"
+                " limit of %d (queue_job.job.MAX_ARGUMENTS_SIZE): pass a"
+                " reference to the data (a record, an attachment) instead"
+                % (self.recordset._name, self.method_name, size, MAX_ARGUMENTS_SIZE)
+            )
+        self._arguments_size = size
 
     def _setup(self, func, args, kwargs, job_uuid):
         """What every Job has, new or loaded: the call and a fresh history."""
@@ -312,7 +326,7 @@ class Job(JobStorage):
         except RetryableJobError as err:
             if err.ignore_retry:
                 self.retry -= 1
-            elif self.max_retries and self.retry >= self.max_retries:
+            elif states.retries_exhausted(self.retry, self.max_retries):
                 raise FailedJobError(
                     "Max. retries (%d) reached: %s"
                     % (self.max_retries, err or type(err))
@@ -341,10 +355,10 @@ class Job(JobStorage):
             "graph_uuid": self.graph_uuid,
             "company_id": self.company_id,
             "worker_pid": self.worker_pid,
-            "result": str(self.result) if self.result else False,
-            "exc_info": self.exc_info,
-            "exc_name": self.exc_name,
-            "exc_message": self.exc_message,
+            "result": storable(str(self.result)) if self.result else False,
+            "exc_info": storable(self.exc_info),
+            "exc_name": storable(self.exc_name),
+            "exc_message": storable(self.exc_message),
             "date_enqueued": self.date_enqueued or False,
             "date_started": started or False,
             "date_done": done or False,

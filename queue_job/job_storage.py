@@ -11,7 +11,7 @@ import json
 import logging
 import sys
 
-from . import fields as job_fields
+from . import fields as job_fields, states
 from .exception import JobError, NoSuchJobError
 
 _logger = logging.getLogger(__name__)
@@ -61,6 +61,18 @@ _HISTORY_COLUMNS = (
     "company_id",
     "worker_pid",
 )
+
+
+# what a stored job's state clears of the worker columns that a Job does
+# not hold (it holds worker_pid)
+_CLEARED_WORKER = {
+    state: {
+        column: False
+        for column in states.CLEARS[state]
+        if column in states.WORKER_COLUMNS and column != "worker_pid"
+    }
+    for state, _label in states.STATES
+}
 
 
 @functools.lru_cache(maxsize=None)
@@ -200,6 +212,8 @@ class JobStorage:
         values = self._state_values()
         if create:
             values.update(self._creation_values())
+        else:
+            values.update(_CLEARED_WORKER[self.state])
         extras = self._model_store_values()
         for key, value in extras.items():
             # model extras never override the job's own values

@@ -4,9 +4,13 @@ for log pipelines:
 
     --log-handler=odoo.addons.queue_job.transitions:DEBUG
 
-Pure Python: the runner, the workers and the models log through it.
+A change that states.TRANSITIONS does not allow is logged with
+``unexpected=1``. Pure Python: the runner, the workers and the models log
+through it.
 """
 import logging
+
+from . import states
 
 _logger = logging.getLogger(__name__)
 
@@ -17,6 +21,8 @@ def logged():
 
 def log(uuid, dbname, channel, old, new, **extra):
     if logged():
+        if not states.allowed(old, new):
+            extra["unexpected"] = 1
         _logger.debug(
             "job=%s db=%s channel=%s from=%s to=%s%s",
             uuid,

@@ -73,6 +73,10 @@ def _own_transaction(job):
 
 class RunJobController(http.Controller):
     TEST_GRAPH_MAX_PER_GROUP = TEST_GRAPH_MAX_PER_GROUP
+    # True on the instance a slot calls the steps on (runjob_controller()):
+    # the slot writes each outcome itself, guarded by its claim, so the steps
+    # only do what comes before the write (perform, postpone in memory)
+    in_slot = False
 
     @http.route("/queue_job/runjob", type="http", auth="none", save_session=False)
     def runjob(self, db, job_uuid, **kw):
@@ -219,10 +223,14 @@ class RunJobController(http.Controller):
         commit it done.
 
         Override to wrap the run (a context, a profiler...), calling super.
+        In a slot, the slot writes the done state after it (nothing is
+        committed here).
         """
         job.perform()
         # what the job's writes leave to compute counts in its time
         env.cr.flush()
+        if self.in_slot:
+            return
         job.set_done()
         job.store()
         env.cr.commit()  # which flushes the done state first
@@ -231,7 +239,12 @@ class RunJobController(http.Controller):
     def retry_postpone(self, job, message, seconds=None):
         """Give ``job`` back to the queue, to run after ``seconds`` (default:
         its retry pattern), with ``message`` as result; the retry it used is
-        kept. Recorded in a transaction of its own, committed on return."""
+        kept. Recorded in a transaction of its own, committed on return;
+        in a slot, ``job`` is only changed in memory and the slot writes it."""
+        if self.in_slot:
+            job.postpone(result=message, seconds=seconds)
+            job.set_pending(reset_retry=False)
+            return
         with _own_transaction(job):
             job.postpone(result=message, seconds=seconds)
             job.set_pending(reset_retry=False)
@@ -380,6 +393,26 @@ def _number(kind, text, default):
         return kind(text)
     except (TypeError, ValueError):
         return default
+
+
+# the steps of a run that addons override, as RunJobController defines them
+STEPS = (
+    "_try_perform_job",
+    "retry_postpone",
+    "_get_failure_values",
+    "_enqueue_dependent_jobs",
+)
+OWN_STEPS = {name: RunJobController.__dict__[name] for name in STEPS}
+
+
+def overridden_steps(controller):
+    """The STEPS that ``controller`` does not take from RunJobController as
+    defined here (an addon's override, a test's patch): a slot calls those,
+    and does the others its faster way."""
+    cls = type(controller)
+    return frozenset(
+        name for name in STEPS if getattr(cls, name) is not OWN_STEPS[name]
+    )
 
 
 _composed = {}  # the classes extending RunJobController -> their composition

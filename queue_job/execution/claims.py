@@ -15,6 +15,7 @@ from typing import NamedTuple, Optional
 
 import psycopg2
 
+from .. import states
 from ..concurrency import is_concurrency_error
 from ..job import LOADED_COLUMNS
 
@@ -26,10 +27,7 @@ CLAIM_CANDIDATES = 8
 
 # what a claim returns: the job's columns, to load it without another query
 _CLAIMED = "RETURNING id, " + ", ".join(LOADED_COLUMNS)
-_SET_STARTED = (
-    "UPDATE queue_job SET state = 'started', date_started = %s, worker_pid = %s, "
-    "worker_hostname = %s, worker_key = %s"
-)
+_SET_STARTED = "UPDATE queue_job SET " + states.CLAIM_SET
 # the registry's signaling sequences, read with a claim
 _SIGNALING = (
     ", (SELECT last_value FROM base_registry_signaling),"
@@ -38,16 +36,30 @@ _SIGNALING = (
 
 
 class Claim:
-    """A job this process has set to ``started``."""
+    """A job this process has set to ``started``; ``previous``: the state
+    it was claimed from."""
 
-    __slots__ = ("id", "uuid", "channel", "date_started", "key", "latency", "row")
+    __slots__ = (
+        "id",
+        "uuid",
+        "channel",
+        "date_started",
+        "key",
+        "latency",
+        "row",
+        "previous",
+    )
 
-    def __init__(self, row, date_started, key):
+    def __init__(self, row, key):
         self.id = row[0]
         self.row = dict(zip(LOADED_COLUMNS, row[1:]))
         self.uuid, self.channel = self.row["uuid"], self.row["channel"]
-        self.date_started = date_started
+        # by the database's clock, as the dead-job test compares it
+        date_started = self.date_started = self.row["date_started"]
         self.key = key
+        # only the runner's unsigned dispatch sets date_enqueued, and every
+        # way back to pending clears it (states.CLEARS)
+        self.previous = states.ENQUEUED if self.row["date_enqueued"] else states.PENDING
         # from when it could run (created, or its eta) to its start
         date_created, eta = self.row["date_created"], self.row["eta"]
         ready = max(date_created, eta) if eta else date_created
@@ -87,8 +99,8 @@ class OutcomeConflict(Exception):
 
 
 def _claim_values(key):
-    now = datetime.utcnow()
-    return now, (now, os.getpid(), HOSTNAME, key)
+    """The time due jobs are compared with, and the claim's parameters."""
+    return datetime.utcnow(), (os.getpid(), HOSTNAME, key)
 
 
 def claim_uuid(cr, uuid, states, key, due_only=False, registry=None):
@@ -116,7 +128,7 @@ def claim_uuid(cr, uuid, states, key, due_only=False, registry=None):
     if row and registry is not None:
         registry = _apply_signaling(registry, *row[-2:])
         row = row[:-2]
-    return ClaimResult(Claim(row, now, key) if row else None, registry=registry)
+    return ClaimResult(Claim(row, key) if row else None, registry=registry)
 
 
 def _apply_signaling(registry, registry_sequence, cache_sequence):
@@ -211,7 +223,7 @@ def claim_next(cr, channel, sequential, key, outcome=None, statements=None):
         written, row = row[0] == 1, row[1:]
         if row[0] is None:
             row = None
-    return ClaimResult(Claim(row, now, key) if row else None, outcome_written=written)
+    return ClaimResult(Claim(row, key) if row else None, outcome_written=written)
 
 
 def _write_outcome_alone(cr, outcome):
@@ -253,5 +265,5 @@ def _claim_candidates(cr, channel, now, values, key, conflict):
             continue
         row = cr.fetchone()
         if row:
-            return Claim(row, now, key)
+            return Claim(row, key)
     raise conflict

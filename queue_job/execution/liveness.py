@@ -1,11 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
-"""Worker liveness: how the runner tells a running job from a dead one.
+"""Worker liveness: the advisory lock saying a worker process lives.
 
-Owns the advisory lock each worker process holds per database while it
-lives, and the checks of an idle connection that it (and the kept
-connections of controllers/wsgi.py) relies on. The runner's side, finding
-the jobs of processes that no longer hold their lock, is
-jobrunner/housekeeping.py.
+Owns the lock each worker process holds per database while it lives, and
+the checks of an idle connection that it (and the kept connections of
+controllers/wsgi.py) relies on. The lock names the process's counter rows
+(counters.py) and decides whether a job is dead only for jobs claimed
+without a backend (older code): a job claimed here is dead when its own
+backend is gone (states.DEAD), so losing this connection takes no job away.
 """
 import logging
 import os
@@ -49,8 +50,10 @@ class Liveness:
     A dedicated connection holds ``pg_advisory_xact_lock(LOCK_NAMESPACE,
     key)`` in a transaction kept open for the life of the process. It holds
     no xid and no snapshot, so it does not hold back vacuum; when the process
-    dies, the connection closes and the lock goes, which is how the runner
-    knows that the jobs recorded with this key are dead.
+    dies, the connection closes and the lock goes: the runner folds its
+    counter rows, and requeues the jobs recorded with this key and no
+    backend. A process that lost the connection takes a new key and keeps
+    running its jobs.
     """
 
     _lock = threading.Lock()

@@ -6,6 +6,11 @@ given back when even that cannot be written), each guarded by the claim so
 that a job taken from this process (found dead) is never overwritten, and
 their retries after a concurrency error. A done outcome may be deferred to
 the statement that claims the next job of the slot (slots.py).
+
+The steps of a run that addons override on ``RunJobController``
+(``_try_perform_job``, ``retry_postpone``, ``_get_failure_values``,
+``_enqueue_dependent_jobs``) are called here too, on the controller the route
+would use (:class:`Steps`); those not overridden are done the faster way.
 """
 import logging
 import random
@@ -18,10 +23,11 @@ import psycopg2
 
 from odoo import SUPERUSER_ID, api
 
-from .. import transitions
+from .. import states, transitions
 from ..concurrency import is_concurrency_error
 from ..exception import NothingToDoJob, RetryableJobError
 from ..job import Job
+from ..storable import storable
 from .claims import Claim
 
 _logger = logging.getLogger(__name__)
@@ -31,23 +37,14 @@ PG_RETRY = 5
 # writing an outcome again after a concurrency error; giving a job back
 OUTCOME_TRIES = 5
 GIVE_BACK_TRIES = 3
-_GIVE_BACK = (
-    "UPDATE queue_job SET retry = retry + 1,"
-    " state = CASE WHEN max_retries > 0 AND retry + 1 >= max_retries"
-    " THEN 'failed' ELSE 'pending' END,"
-    " eta = %s, exc_name = NULL, exc_message = %s, exc_info = NULL,"
-    " date_started = NULL, worker_pid = NULL, worker_key = NULL,"
-    " worker_hostname = NULL"
-)
 _DONE = (
     "state = 'done', date_done = %s, exec_time = %s, result = %s, retry = %s,"
     " exc_name = NULL, exc_message = NULL, exc_info = NULL"
 )
+# pending or wait_dependencies: both clear the same columns
 _POSTPONED = (
     "state = %s, eta = %s, result = %s, retry = %s, exc_name = NULL,"
-    " exc_message = NULL, exc_info = NULL, date_started = NULL,"
-    " date_enqueued = NULL, worker_pid = NULL, worker_key = NULL,"
-    " worker_hostname = NULL"
+    " exc_message = NULL, exc_info = NULL, " + states.cleared(states.PENDING)
 )
 _FAILED = (
     "state = 'failed', exc_info = %s, exc_name = %s, exc_message = %s,"
@@ -63,13 +60,26 @@ class DeferredDone(NamedTuple):
     job: Job
 
 
-def _exc_name(exc):
-    cls = type(exc)
-    return "%s.%s" % (cls.__module__, cls.__name__)
+class Steps:
+    """The controller serving ``/queue_job/runjob`` in a slot's database,
+    whose overridable steps the slot calls, and which of them are overridden
+    (``overridden``: their names)."""
 
+    def __init__(self, env):
+        # controllers import execution: imported when the first slot runs
+        from ..controllers import main
 
-def _exc_message(exc):
-    return getattr(exc, "name", None) or str(exc)
+        self.controller = main.runjob_controller(env)
+        self.controller.in_slot = True
+        self.overridden = main.overridden_steps(self.controller)
+        self._own_failure_values = main.OWN_STEPS["_get_failure_values"]
+
+    def failure_values(self, job, traceback_txt, error):
+        """exc_info, exc_name and exc_message of a failed run; ``job`` is
+        None when it could not even be loaded (no override sees that)."""
+        if job is None:
+            return self._own_failure_values(self.controller, job, traceback_txt, error)
+        return self.controller._get_failure_values(job, traceback_txt, error)
 
 
 def _model_values(job):
@@ -88,10 +98,17 @@ class OutcomeWriter:
         self.dbname = dbname
         self.counters = counters
         self.deferred = None  # DeferredDone of the job just run, if any
+        self._steps = None
 
     @property
     def env(self):
         return api.Environment(self.cr, SUPERUSER_ID, {})
+
+    @property
+    def steps(self):
+        if self._steps is None:
+            self._steps = Steps(self.env)
+        return self._steps
 
     def run(self, claim, goes_on):
         """Perform the job of ``claim``; leave its outcome written, not
@@ -109,9 +126,10 @@ class OutcomeWriter:
             _logger.exception("job %s: its outcome could not be recorded", claim.uuid)
             return self.give_back(claim, err), err
 
-    def written(self, claim, outcome, written):
-        """Whether the guarded write of ``outcome`` found the job still ours
-        (``written``); counts it for the metrics once it commits."""
+    def written(self, claim, outcome, written, state=None):
+        """Whether the guarded write of ``outcome`` (the job's ``state``,
+        when the outcome is not one) found the job still ours (``written``);
+        counts it for the metrics once it commits."""
         if not written:
             # found dead by the runner and given back to the queue meanwhile:
             # whatever this run did must not count
@@ -121,7 +139,9 @@ class OutcomeWriter:
             )
             self.cr.rollback()
             return False
-        transitions.log(claim.uuid, self.dbname, claim.channel, "started", outcome)
+        transitions.log(
+            claim.uuid, self.dbname, claim.channel, states.STARTED, state or outcome
+        )
         self.counters.count(claim, outcome)
         return True
 
@@ -133,8 +153,12 @@ class OutcomeWriter:
             try:
                 self.cr.rollback()
                 self.cr.execute(
-                    _GIVE_BACK + " WHERE " + claim.GUARD,
-                    (datetime.utcnow() + timedelta(seconds=PG_RETRY), str(err))
+                    "UPDATE queue_job SET %s WHERE %s"
+                    % (states.GIVE_BACK, claim.GUARD),
+                    (
+                        datetime.utcnow() + timedelta(seconds=PG_RETRY),
+                        storable(str(err)),
+                    )
                     + claim.guard_params(),
                 )
                 return "pending" if self.cr.rowcount else "lost"
@@ -166,10 +190,14 @@ class OutcomeWriter:
         cr = self.cr
         job = None
         try:
-            job = Job._load_from_row(self.env, claim.row)
-            job.perform()
-            # stored computed fields of the job's writes count in its time
-            self.env["base"].flush()
+            env = self.env
+            job = Job._load_from_row(env, claim.row)
+            if "_try_perform_job" in self.steps.overridden:
+                self.steps.controller._try_perform_job(env, job)
+            else:
+                job.perform()
+                # stored computed fields of the job's writes count in its time
+                env["base"].flush()
             return self._done(claim, job, goes_on), None
         except NothingToDoJob as err:
             cr.rollback()
@@ -191,10 +219,10 @@ class OutcomeWriter:
         except Exception as err:  # the job's own error: recorded, not raised
             return self.retried(lambda err=err: self._fail(claim, job, err)), err
 
-    def _guarded(self, claim, outcome, assignments, params):
+    def _guarded(self, claim, outcome, assignments, params, state=None):
         """Write the outcome of ``claim`` if the job is still ours."""
         self.cr.execute(*claim.outcome_update(assignments, params))
-        return self.written(claim, outcome, self.cr.rowcount == 1)
+        return self.written(claim, outcome, self.cr.rowcount == 1, state)
 
     def _extras(self, job, values=None):
         """What the model adds to the job's record (``_job_store_values``)."""
@@ -214,9 +242,10 @@ class OutcomeWriter:
         job.set_done(result=result)
         job.date_done = now
         exec_time = (now - claim.date_started).total_seconds()
-        params = (now, exec_time, str(result) if result else None, job.retry)
+        params = (now, exec_time, storable(str(result)) if result else None, job.retry)
         extras = _model_values(job)
-        if not (extras or job.graph_uuid) and goes_on():
+        dependents = "_enqueue_dependent_jobs" in self.steps.overridden
+        if not (extras or job.graph_uuid or dependents) and goes_on():
             # written by the slot in the statement claiming the next job
             self.deferred = DeferredDone(
                 claim, claim.outcome_update(_DONE, params), job
@@ -226,7 +255,9 @@ class OutcomeWriter:
         if not self._guarded(claim, "done", _DONE, params):
             return "lost"
         self._extras(job, extras)
-        if job.graph_uuid:
+        if dependents:
+            self.steps.controller._enqueue_dependent_jobs(self.env, job)
+        elif job.graph_uuid:
             job.enqueue_waiting()
         _logger.debug("job %s done in %.3fs", claim.uuid, exec_time)
         return "done"
@@ -234,10 +265,17 @@ class OutcomeWriter:
     def postpone(self, claim, job, err):
         if job is None:
             return self._fail(claim, job, err)
-        job.postpone(result=str(err), seconds=err.seconds)
-        job.set_pending(reset_retry=False)
+        if "retry_postpone" in self.steps.overridden:
+            self.steps.controller.retry_postpone(job, str(err), seconds=err.seconds)
+        else:
+            job.postpone(result=str(err), seconds=err.seconds)
+            job.set_pending(reset_retry=False)
         if not self._guarded(
-            claim, "postponed", _POSTPONED, (job.state, job.eta, str(err), job.retry)
+            claim,
+            "postponed",
+            _POSTPONED,
+            (job.state, job.eta, storable(str(err)), job.retry),
+            job.state,
         ):
             return "lost"
         self._extras(job)
@@ -248,8 +286,11 @@ class OutcomeWriter:
         text = "".join(traceback.format_exception(type(err), err, err.__traceback__))
         _logger.error("job %s failed:\n%s", claim.uuid, text)
         self.cr.rollback()
-        name, message = _exc_name(err), _exc_message(err)
+        values = self.steps.failure_values(job, text, err)
+        text = values.get("exc_info", text)
+        name, message = values.get("exc_name"), values.get("exc_message")
         retry = job.retry if job is not None else None
+        text, name, message = storable(text), storable(name), storable(message)
         if not self._guarded(claim, "failed", _FAILED, (text, name, message, retry)):
             return "lost"
         # what the model adds to a failed job must not hide the failure

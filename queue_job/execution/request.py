@@ -13,6 +13,7 @@ import psycopg2
 
 from .. import schema, transitions
 from ..concurrency import is_concurrency_error
+from ..states import STARTED
 from .claims import claim_next, claim_uuid
 from .liveness import Liveness
 from .slots import SlotRunner
@@ -86,7 +87,7 @@ def run_request(
         )
         return [], None
     cr.commit()  # pylint: disable=invalid-commit  # the claim stands first
-    transitions.log(first.uuid, dbname, first.channel, "pending", "started")
+    transitions.log(first.uuid, dbname, first.channel, first.previous, STARTED)
     slot = SlotRunner(
         cr,
         dbname,

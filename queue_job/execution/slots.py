@@ -14,6 +14,7 @@ import psycopg2
 
 from .. import schema, transitions
 from ..concurrency import is_concurrency_error
+from ..states import STARTED
 from .claims import OutcomeConflict, claim_next
 from .counters import SlotCounters
 from .liveness import Liveness
@@ -53,7 +54,7 @@ class SlotRunner:
             claim = self._next(claim, state)
             if claim is not None:
                 transitions.log(
-                    claim.uuid, self.dbname, claim.channel, "pending", "started"
+                    claim.uuid, self.dbname, claim.channel, claim.previous, STARTED
                 )
         self.statements.close()
         return first_error

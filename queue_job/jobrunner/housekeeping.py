@@ -5,13 +5,15 @@ Owns what the runner repairs rather than schedules: ``started`` jobs whose
 worker process died (back to ``pending`` with one more try, or ``failed``
 with a failure notice once their tries are exhausted, and the cron that
 posts the notices woken), ``enqueued`` jobs that no worker took, and the
-metric counter rows of dead processes (folded into shard 0). A worker
-process is alive while it holds its advisory lock (execution/liveness.py).
+metric counter rows of dead processes (folded into shard 0). A started job
+is dead when the database backend running it is gone (states.DEAD); a worker
+process is alive while it holds its advisory lock (execution/liveness.py),
+which says whose counter rows are folded.
 """
 import logging
 from datetime import timedelta
 
-from .. import schema, transitions
+from .. import schema, states, transitions
 
 _logger = logging.getLogger(__name__)
 
@@ -20,54 +22,16 @@ HOUSEKEEPING_INTERVAL = 2
 ENQUEUED_TIMEOUT = 5
 FOLD_INTERVAL = 60
 
-# whether the worker process of liveness key %s lives: it holds its
-# advisory lock
-_LOCK_HELD = """EXISTS (
-           SELECT 1 FROM pg_locks l
-            WHERE l.locktype = 'advisory' AND l.granted
-              AND l.database = (SELECT oid FROM pg_database
-                                 WHERE datname = current_database())
-              AND l.classid = %%(ns)s AND l.objid = %s AND l.objsubid = 2)"""
-
-# started jobs whose worker's liveness lock is gone: back to pending with one
-# more try, or failed once their tries are exhausted
-_DEAD = (
-    """
-dead AS (
-    SELECT j.id, j.max_retries > 0 AND j.retry + 1 >= j.max_retries AS exhausted
-      FROM queue_job j
-     WHERE j.state = 'started' AND j.worker_key IS NOT NULL
-       AND NOT """
-    + _LOCK_HELD % "j.worker_key"
-    + """
-       FOR UPDATE SKIP LOCKED
-), moved AS (
-UPDATE queue_job j
-   SET retry = j.retry + 1,
-       state = CASE WHEN d.exhausted THEN 'failed' ELSE 'pending' END,
-       exc_name = CASE WHEN d.exhausted
-           THEN 'odoo.addons.queue_job.exception.JobFoundDead' END,
-       exc_message = CASE WHEN d.exhausted
-           THEN 'Job found dead after ' || (j.retry + 1) || ' tries: the worker'
-                || ' process running it died (killed, out of memory or lost)' END,
-       exc_info = CASE WHEN d.exhausted
-           THEN 'The worker process running this job (pid '
-                || coalesce(j.worker_pid::text, '?') || ' on '
-                || coalesce(j.worker_hostname, '?') || ') died while running it, '
-                || (j.retry + 1) || ' times.' END,
-       date_started = NULL,
-       worker_key = NULL
-  FROM dead d
- WHERE j.id = d.id
-RETURNING j.id, j.uuid, j.state, j.retry
-)"""
+# dead started jobs (states.DEAD): back to pending with one more try, or
+# failed once their tries are exhausted
+_REQUEUE_DEAD = (
+    "WITH " + states.requeue_dead() + " SELECT uuid, state, retry FROM moved"
 )
-_REQUEUE_DEAD = "WITH " + _DEAD + " SELECT uuid, state, retry FROM moved"
 # the same, keeping the failed ones for their failure notice (the cron posting
 # them is triggered once the statement is committed)
 _REQUEUE_DEAD_NOTICED = (
     "WITH "
-    + _DEAD
+    + states.requeue_dead()
     + """, noticed AS (
 INSERT INTO queue_job_failure_notice (job_id)
 SELECT id FROM moved WHERE state = 'failed' ON CONFLICT DO NOTHING
@@ -87,7 +51,7 @@ WITH gone AS (
     DELETE FROM queue_job_counter c
      WHERE c.shard <> 0
        AND NOT """
-    + _LOCK_HELD % "c.shard"
+    + states.LOCK_HELD % "c.shard"
     + """
     RETURNING c.channel, c.name, c.value
 )
@@ -98,12 +62,11 @@ ON CONFLICT (channel, name, shard) DO UPDATE SET value = c.value + EXCLUDED.valu
 )
 
 # enqueued (the reference's way of dispatching) but never started
-_RESET_ENQUEUED = """
-UPDATE queue_job SET state = 'pending', date_enqueued = NULL, date_started = NULL,
-       worker_pid = NULL
- WHERE state = 'enqueued' AND date_enqueued < %s
-RETURNING uuid
-"""
+_RESET_ENQUEUED = (
+    "UPDATE queue_job SET state = 'pending', "
+    + states.cleared(states.PENDING)
+    + " WHERE state = 'enqueued' AND date_enqueued < %s RETURNING uuid"
+)
 
 
 class Housekeeping:

@@ -114,6 +114,9 @@ class QueueJob(models.Model):
     worker_pid = fields.Integer(readonly=True)
     worker_hostname = fields.Char(readonly=True)
     worker_key = fields.Integer(readonly=True)
+    # the database backend running its transaction: the job is dead once it
+    # is gone (states.DEAD)
+    worker_backend = fields.Integer(readonly=True)
 
     def init(self):
         schema.apply(self.env.cr)

@@ -19,6 +19,9 @@ _logger = logging.getLogger(__name__)
 # new jobs of a cursor wait here until one multi-row INSERT writes them
 ENQUEUE_BUFFER_KEY = "queue_job.enqueue"
 ENQUEUE_BATCH_SIZE = 1000
+# ... or once their arguments take this many characters: one statement's text
+# stays far below what PostgreSQL accepts (1 GB)
+ENQUEUE_BATCH_BYTES = 32 * 1024 * 1024
 ENQUEUE_RECORDS_KEY = "queue_job.enqueue_records"
 # transaction-local setting proving that a buffer was not rolled back
 ENQUEUE_TOKEN_SETTING = "queue_job.enqueue_token"
@@ -137,10 +140,11 @@ class EnqueueInfo:
 class EnqueueBuffer:
     """New job rows of one cursor, by uuid, in creation order."""
 
-    __slots__ = ("rows", "token", "generation")
+    __slots__ = ("rows", "token", "generation", "size")
 
     def __init__(self, token, generation):
         self.rows = {}  # uuid -> (columns, values)
+        self.size = 0  # characters of arguments in rows
         self.token = token
         self.generation = generation
 
@@ -171,7 +175,9 @@ class QueueJob(models.Model):
                 self._enqueue_flush_buffer()
                 self._enqueue_insert_rows(columns, [values])
             else:
-                self._enqueue_buffer_add(job_.uuid, columns, values)
+                self._enqueue_buffer_add(
+                    job_.uuid, columns, values, getattr(job_, "_arguments_size", 0)
+                )
         if not existing:
             job_._stored = True
         return existing or None
@@ -362,7 +368,10 @@ class QueueJob(models.Model):
         cr.precommit.add(self.sudo()._enqueue_flush_buffer)
         return buffer
 
-    def _enqueue_buffer_add(self, job_uuid, columns, values):
+    def _enqueue_buffer_add(self, job_uuid, columns, values, size=0):
+        """Buffer a row whose arguments take ``size`` characters; the rows
+        are written once there are ENQUEUE_BATCH_SIZE of them, or once their
+        arguments take ENQUEUE_BATCH_BYTES."""
         buffer = self._enqueue_buffer()
         if not buffer.rows:
             # a token set now belongs to the (sub)transaction of the first
@@ -370,7 +379,8 @@ class QueueJob(models.Model):
             # earlier (before the test framework's savepoint) would survive.
             buffer.token = self._enqueue_new_token()
         buffer.rows[job_uuid] = (columns, values)
-        if len(buffer.rows) >= ENQUEUE_BATCH_SIZE:
+        buffer.size += size
+        if len(buffer.rows) >= ENQUEUE_BATCH_SIZE or buffer.size >= ENQUEUE_BATCH_BYTES:
             self._enqueue_flush_buffer()
 
     def _enqueue_flush_buffer(self):
@@ -378,7 +388,7 @@ class QueueJob(models.Model):
         buffer = self._enqueue_buffer(create=False)
         if buffer is None or not buffer.rows:
             return
-        rows, buffer.rows = buffer.rows, {}
+        rows, buffer.rows, buffer.size = buffer.rows, {}, 0
         by_columns = {}
         for columns, values in rows.values():
             by_columns.setdefault(columns, []).append(values)

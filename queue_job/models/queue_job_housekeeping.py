@@ -8,7 +8,8 @@ from odoo import _, api, exceptions, models
 from odoo.osv import expression
 from odoo.tools import config
 
-from ..job import ENQUEUED, FAILED, STARTED
+from .. import schema, states, transitions
+from ..job import ENQUEUED, FAILED, STARTED, Job
 
 _logger = logging.getLogger(__name__)
 
@@ -122,7 +123,40 @@ class QueueJob(models.Model):
         if started_delta == -1:
             started_delta = config["limit_time_real"] // 60 + 1
         stuck = self._get_stuck_jobs_to_requeue(enqueued_delta, started_delta)
-        return stuck.requeue()
+        started = stuck.filtered(lambda job_: job_.state == STARTED)
+        return (stuck - started).requeue() | started._requeue_dead()
+
+    def _requeue_dead(self):
+        """Requeue those of these started jobs that are dead, as the runner
+        does (states.DEAD: their backend is gone): one more try counted, or
+        failed once their tries are exhausted. A live job stays, however
+        old. Jobs started without a worker identity (set started by code
+        outside a worker) go back to pending, their tries kept."""
+        if not self:
+            return self
+        self.flush()
+        anonymous = self.filtered(lambda j: not (j.worker_backend or j.worker_key))
+        self.env.cr.execute(
+            "WITH "
+            + states.requeue_dead(" AND j.id = ANY(%(ids)s)")
+            + " SELECT id, state FROM moved",
+            {"ns": schema.LOCK_NAMESPACE, "ids": (self - anonymous).ids},
+        )
+        rows = self.env.cr.fetchall()
+        self.invalidate_cache()
+        moved = self.browse([job_id for job_id, _state in rows])
+        failed = self.browse([job_id for job_id, state in rows if state == FAILED])
+        for record in moved:
+            transitions.log(
+                record.uuid, self.env.cr.dbname, record.channel, STARTED, record.state
+            )
+        if failed:
+            failed._message_post_on_failure()
+        for record in anonymous:
+            job_ = Job.load(record.env, record.uuid)
+            job_.set_pending(reset_retry=False)
+            job_.store()
+        return moved | anonymous
 
     def _get_stuck_jobs_domain(self, queue_dl, started_dl):
         now = datetime.now()

@@ -11,6 +11,7 @@ import time
 
 from odoo import api, models
 
+from odoo.addons.queue_job.delay import chain
 from odoo.addons.queue_job.exception import RetryableJobError
 
 
@@ -40,6 +41,13 @@ class QueueJobE2E(models.AbstractModel):
                 tag varchar NOT NULL,
                 uuid varchar NOT NULL,
                 committed double precision NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS queue_job_e2e_step (
+                id serial PRIMARY KEY,
+                uuid varchar NOT NULL,
+                step varchar NOT NULL,
+                in_slot boolean NOT NULL,
+                pid integer NOT NULL
             );
             """
         )
@@ -78,6 +86,18 @@ class QueueJobE2E(models.AbstractModel):
         return uuids
 
     @api.model
+    def enqueue_chain(self, specs):
+        """Delay one traced job per spec, each waiting for the one before
+        it to be done; return their uuids."""
+        nodes = []
+        for spec in specs:
+            spec = dict(spec)
+            tag = spec.pop("tag")
+            nodes.append(self.delayable().trace(tag, **spec))
+        chain(*nodes).delay()
+        return [node._generated_job.uuid for node in nodes]
+
+    @api.model
     def trace(
         self,
         tag,
@@ -87,6 +107,7 @@ class QueueJobE2E(models.AbstractModel):
         retry_seconds=None,
         die=False,
         taken=False,
+        bad_text=False,
     ):
         """The job: records its attempt at once (committed on its own, so
         that even a killed run is counted) and, in its own transaction, its
@@ -94,6 +115,8 @@ class QueueJobE2E(models.AbstractModel):
 
         ``taken``: while it runs, the job is marked done by someone else (as
         if found dead and run elsewhere): its own outcome must be dropped.
+        ``bad_text``: the job returns ("result") or raises ("fail") a text
+        with a NUL and bytes that are not UTF-8.
         """
         started = time.time()
         uuid = self.env.context.get("job_uuid")
@@ -122,6 +145,12 @@ class QueueJobE2E(models.AbstractModel):
             time.sleep(sleep)
         if fail:
             raise ValueError("traced job %s fails as asked" % tag)
+        if bad_text:
+            # what PostgreSQL cannot store as text: a NUL, bytes that are not
+            # UTF-8 (kept as surrogates by surrogateescape)
+            text = b"caf\xe9 \x00 end".decode("utf-8", "surrogateescape")
+            if bad_text == "fail":
+                raise ValueError("%s: %s" % (tag, text))
         self.env.cr.execute(
             "INSERT INTO queue_job_e2e_trace (tag, uuid, pid, started, ended, retry) "
             "VALUES (%s, %s, %s, %s, %s, %s)",
@@ -134,6 +163,8 @@ class QueueJobE2E(models.AbstractModel):
                 retry,
             ),
         )
+        if bad_text:
+            return "%s: %s" % (tag, text)
         return tag
 
     def _current_retry(self):

@@ -9,7 +9,10 @@ from odoo import SUPERUSER_ID, api
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.queue_job import job as job_module
+from odoo.addons.queue_job.exception import JobError
 from odoo.addons.queue_job.job import Job
+from odoo.addons.queue_job.models import queue_job_enqueue as enqueue_module
 
 from .common import QueueJobCase
 
@@ -73,6 +76,29 @@ class TestEnqueueBuffer(QueueJobCase):
         self.assertEqual(self._rows_in_db(jobs), 0)
         jobs[-1].store()
         self.assertEqual(self._rows_in_db(jobs), BUFFER_LIMIT)
+
+    def test_batch_bytes(self):
+        # rows are also written once their arguments take ENQUEUE_BATCH_BYTES
+        self.patch(enqueue_module, "ENQUEUE_BATCH_BYTES", 3000)
+        jobs = [self.make_job(args=("x" * 1000,)) for _i in range(3)]
+        jobs[0].store()
+        jobs[1].store()
+        self.assertEqual(self._rows_in_db(jobs), 0)
+        jobs[2].store()  # 3 rows of 1006 characters of arguments
+        self.assertEqual(self._rows_in_db(jobs), 3)
+
+    def test_arguments_over_the_size_limit(self):
+        self.patch(job_module, "MAX_ARGUMENTS_SIZE", 1000)
+        kept = self.subject.with_delay().testing_method("small")
+        with self.assertRaisesRegex(
+            JobError,
+            r"testing_method take 1206 characters of JSON, over the limit of 1000",
+        ):
+            self.subject.with_delay().testing_method("x" * 1200)
+        # nothing else lost
+        self.env["queue.job"].flush()
+        self.assertEqual(self._rows_in_db([kept]), 1)
+        self.assertEqual(self.jobs.search_count([]), 1)
 
     def test_rows_in_creation_order(self):
         jobs = [self.make_job(args=(i,)) for i in range(5)]

@@ -11,7 +11,11 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.controllers import main as controllers
-from odoo.addons.queue_job.controllers.main import RunJobController, runjob_controller
+from odoo.addons.queue_job.controllers.main import (
+    RunJobController,
+    overridden_steps,
+    runjob_controller,
+)
 from odoo.addons.queue_job.job import DONE, ENQUEUED, FAILED, PENDING, Job
 from odoo.addons.queue_job.tests.common import trap_jobs
 
@@ -223,6 +227,18 @@ class TestControllerOutsideRequests(QueueJobCase):
 
     def test_plain_controller(self):
         self.assertIs(type(runjob_controller(self.env)), RunJobController)
+
+    def test_overridden_steps(self):
+        # nothing overridden: the slot takes its own faster way for each step
+        controller = runjob_controller(self.env)
+        self.assertEqual(overridden_steps(controller), frozenset())
+
+        def retry_postpone(controller, job, message, seconds=None):
+            return None
+
+        # a patch of the class counts as an override, as a subclass's does
+        with mock.patch.object(RunJobController, "retry_postpone", retry_postpone):
+            self.assertEqual(overridden_steps(controller), {"retry_postpone"})
 
     def _check_extension(self):
         Extended = _extended_controller()

@@ -37,6 +37,9 @@ CHECK = textwrap.dedent(
     exception = pure_import.load("exception")
     graph = pure_import.load("graph").Graph({"a": {"b"}, "b": set()})
     assert list(graph.topological_sort()) == ["a", "b"]
+    pure_import.load("states")
+    pure_import.load("transitions")
+    pure_import.load("storable")
     manager = channels.ChannelManager()
     manager.simple_configure("root:2")
     manager.notify("db", "root", "u1", 1, 1, 10, None, "pending")
@@ -77,6 +80,9 @@ def test_modules_do_not_name_odoo():
         "jobrunner/clock.py",
         "concurrency.py",
         "exception.py",
+        "states.py",
+        "transitions.py",
+        "storable.py",
     )
     for path in pure:
         with open(os.path.join(addon, path)) as source:
