@@ -7,10 +7,14 @@ Owns who may read them; what they read is metrics.py's.
 ODOO_QUEUE_JOB_METRICS_TOKEN, given as a Bearer token or ``?token=``, or the
 session of a Job Queue Manager.
 ``/queue_job/health`` answers 200 when every database has a runner that
-dispatches, 503 otherwise (details with the token).
+dispatches, 503 otherwise (details with the token); what it read is kept
+HEALTH_CACHE seconds per process, so that a probe calling it often costs
+no more than one read per interval.
 """
 import hmac
 import logging
+import threading
+import time
 from contextlib import closing
 
 import odoo
@@ -19,6 +23,11 @@ from odoo import http
 from .. import metrics, settings
 
 _logger = logging.getLogger(__name__)
+
+# seconds a health reading is answered again without reading the databases
+HEALTH_CACHE = 2.0
+_health_lock = threading.Lock()
+_health_read = {}  # the db asked (or None) -> (monotonic time, problems)
 
 
 def _token():
@@ -59,6 +68,26 @@ def _authorized():
     return _manager_session()
 
 
+def _health_problems():
+    """The problems of the databases asked, read at most once per
+    HEALTH_CACHE seconds by this process."""
+    wanted = http.request.httprequest.args.get("db")
+    with _health_lock:
+        read = _health_read.get(wanted)
+        if read and time.monotonic() - read[0] < HEALTH_CACHE:
+            return read[1]
+    problems = []
+    for name in _databases():
+        with closing(odoo.sql_db.db_connect(name).cursor()) as cr:
+            if metrics.installed(cr):
+                problems += ["%s: %s" % (name, p) for p in metrics.health(cr)]
+    with _health_lock:
+        if len(_health_read) > 100:  # any ?db= may be asked
+            _health_read.clear()
+        _health_read[wanted] = (time.monotonic(), problems)
+    return problems
+
+
 class QueueJobMonitoring(http.Controller):
     @http.route("/queue_job/metrics", type="http", auth="none", save_session=False)
     def metrics(self, **_kw):
@@ -77,11 +106,7 @@ class QueueJobMonitoring(http.Controller):
 
     @http.route("/queue_job/health", type="http", auth="none", save_session=False)
     def health(self, **_kw):
-        problems = []
-        for name in _databases():
-            with closing(odoo.sql_db.db_connect(name).cursor()) as cr:
-                if metrics.installed(cr):
-                    problems += ["%s: %s" % (name, p) for p in metrics.health(cr)]
+        problems = _health_problems()
         if not problems:
             return http.Response("ok\n", mimetype="text/plain")
         body = "unhealthy\n"

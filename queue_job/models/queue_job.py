@@ -29,7 +29,7 @@ from ..job import (
     WAITING_STATES,
     Job,
 )
-from ..post_init_hook import ensure_dispatch_secret
+from ..post_init_hook import ensure_dispatch_secret, rotate_dispatch_secret
 
 _logger = logging.getLogger(__name__)
 
@@ -260,6 +260,16 @@ class QueueJob(models.Model):
     def init(self):
         schema.apply(self.env.cr)
         ensure_dispatch_secret(self.env)
+
+    @api.model
+    def rotate_dispatch_secret(self):
+        """Replace the secret signing the runner's requests, at run time
+        (``env['queue.job'].rotate_dispatch_secret()`` in ``odoo-bin
+        shell``, or over RPC): both are accepted for a minute."""
+        # who may change system parameters may rotate it
+        self.env["ir.config_parameter"].check_access_rights("write")
+        rotate_dispatch_secret(self.env)
+        return True
 
     # ------------------------------------------------------------------
     # computed fields
