@@ -78,7 +78,7 @@ class TestFailureNotices(QueueJobCase):
             return message(job_)
 
         self.patch(type(broken), "_message_failed_job", failed_job_message)
-        with self.assertLogs("odoo.addons.queue_job.models.queue_job", "ERROR"):
+        with self.assertLogs("odoo.addons.queue_job.models.queue_job_housekeeping", "ERROR"):
             self.post_notices()
         self.assertEqual(len(sound.message_ids), 1)
         self.assertFalse(broken.message_ids)

@@ -5,8 +5,7 @@ from datetime import datetime, timedelta
 
 from odoo.tests import common
 
-from odoo.addons.queue_job import delay
-from odoo.addons.queue_job import job as job_module
+from odoo.addons.queue_job import delay, job as job_module
 from odoo.addons.queue_job.job import Job, identity_exact
 
 
