@@ -8,14 +8,18 @@ ODOO_QUEUE_JOB_METRICS_TOKEN, given as a Bearer token or ``?token=``, or the
 session of a Job Queue Manager.
 ``/queue_job/health`` answers 200 when every database has a runner that
 dispatches, 503 otherwise (details with the token); what it read is kept
-HEALTH_CACHE seconds per process, so that a probe calling it often costs
-no more than one read per interval.
+HEALTH_CACHE seconds per process and answered again from there, ahead of
+Odoo's HTTP stack (``cached_health``, hooked by wsgi.py), so that a probe
+calling it often costs no database work but one read per interval.
 """
 import hmac
 import logging
 import threading
 import time
 from contextlib import closing
+
+from werkzeug.urls import url_decode
+from werkzeug.wrappers import Response
 
 import odoo
 from odoo import http
@@ -68,6 +72,32 @@ def _authorized():
     return _manager_session()
 
 
+def _answer_health(problems, token_given):
+    """(status, body) of a health check."""
+    if not problems:
+        return 200, "ok\n"
+    body = "unhealthy\n"
+    token = _token()
+    if token and token_given and hmac.compare_digest(token, token_given):
+        body += "".join("%s\n" % problem for problem in problems)
+    return 503, body
+
+
+def cached_health(environ, start_response):
+    """The answer of a health check without token from this process's last
+    reading if it is fresh, else None (the route reads again)."""
+    if environ.get("HTTP_AUTHORIZATION") or "token=" in environ.get("QUERY_STRING", ""):
+        return None
+    wanted = url_decode(environ.get("QUERY_STRING", "")).get("db")
+    with _health_lock:
+        read = _health_read.get(wanted)
+    if not read or time.monotonic() - read[0] >= HEALTH_CACHE:
+        return None
+    status, body = _answer_health(read[1], None)
+    response = Response(body, status=status, mimetype="text/plain")
+    return response(environ, start_response)
+
+
 def _health_problems():
     """The problems of the databases asked, read at most once per
     HEALTH_CACHE seconds by this process."""
@@ -106,12 +136,5 @@ class QueueJobMonitoring(http.Controller):
 
     @http.route("/queue_job/health", type="http", auth="none", save_session=False)
     def health(self, **_kw):
-        problems = _health_problems()
-        if not problems:
-            return http.Response("ok\n", mimetype="text/plain")
-        body = "unhealthy\n"
-        token = _token()
-        given = _token_given()
-        if token and given and hmac.compare_digest(token, given):
-            body += "".join("%s\n" % problem for problem in problems)
-        return http.Response(body, status=503, mimetype="text/plain")
+        status, body = _answer_health(_health_problems(), _token_given())
+        return http.Response(body, status=status, mimetype="text/plain")

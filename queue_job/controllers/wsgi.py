@@ -27,10 +27,12 @@ from odoo.service import wsgi_server
 from .. import execution
 from ..execution.liveness import close_quietly, quiet
 from ..jobrunner.dispatch import ROUTE, SIGNED_FIELDS, check_signature
+from .monitoring import cached_health
 from .secrets import Secrets
 
 _logger = logging.getLogger(__name__)
 
+HEALTH_ROUTE = "/queue_job/health"
 # a signed request's form is a few hundred bytes
 MAX_BODY = 4096
 # an expiry further away than this was not set by our runner
@@ -201,6 +203,10 @@ _application_unproxied = wsgi_server.application_unproxied
 
 
 def application_unproxied(environ, start_response):
+    if environ.get("PATH_INFO") == HEALTH_ROUTE:
+        answer = cached_health(environ, start_response)
+        if answer is not None:
+            return answer
     if environ.get("PATH_INFO") == ROUTE:
         if environ.get("REQUEST_METHOD") == "POST":
             return serve_signed(environ, start_response)

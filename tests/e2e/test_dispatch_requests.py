@@ -138,7 +138,7 @@ def test_replayed_dispatch_request_starts_nothing(db, servers):
         )
         (first,) = rpc.enqueue({"tag": "rp_first", "channel": "root.replay"})
         db.wait_states([first], timeout=30)
-        captured = [r for r in proxy.requests if first.encode() in r[1] + r[3]]
+        captured = [r for r in proxy.requests if first.encode() in r[1].encode() + r[3]]
         assert captured, "the runner's request was not seen"
         assert all(method == "POST" for method, _p, _h, _b in captured)
         assert all(first not in path for _m, path, _h, _b in captured)
