@@ -176,7 +176,19 @@ class SlotRunner:
             "SELECT pg_notify(%s, %s)", (schema.NOTIFY_JOBS, claim.channel or "")
         )
         if self.seat is not None:
-            self.cr.execute(RELEASE, (self.seat,))
+            # the runner may have revoked the seat since this transaction's
+            # snapshot (a serialization failure): then it is gone already,
+            # and the outcome written in this transaction must not go with it
+            try:
+                self.cr.execute(
+                    "SAVEPOINT qj_seat; " + RELEASE + "; RELEASE SAVEPOINT qj_seat",
+                    (self.seat,),
+                    log_exceptions=False,
+                )
+            except psycopg2.OperationalError as err:
+                if not is_concurrency_error(err):
+                    raise
+                self.cr.execute("ROLLBACK TO SAVEPOINT qj_seat")
             self.seat = None
 
     def _release_after_error(self):
