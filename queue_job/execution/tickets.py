@@ -22,7 +22,7 @@ HOSTNAME = socket.gethostname()
 CONSUME = (
     "UPDATE queue_job_ticket SET consumed_at = now() AT TIME ZONE 'UTC',"
     " backend = pg_backend_pid(), backend_start = (SELECT backend_start"
-    " FROM pg_stat_activity WHERE pid = pg_backend_pid()),"
+    " FROM pg_stat_get_activity(pg_backend_pid())),"
     " worker_pid = %s, worker_hostname = %s"
     " WHERE nonce = %s::uuid AND job_uuid = %s AND consumed_at IS NULL"
     " AND expires_at > now() AT TIME ZONE 'UTC'"
@@ -33,10 +33,6 @@ WITH_TICKET = " AND EXISTS (SELECT 1 FROM ticket)"
 SEATED = (
     " AND EXISTS (SELECT 1 FROM queue_job_ticket WHERE nonce = %s::uuid"
     " FOR KEY SHARE)"
-)
-_HELD = (
-    "SELECT 1 FROM queue_job_ticket WHERE nonce = %s::uuid"
-    " AND backend = pg_backend_pid() AND consumed_at = now() AT TIME ZONE 'UTC'"
 )
 RELEASE = "DELETE FROM queue_job_ticket WHERE nonce = %s::uuid"
 
@@ -62,10 +58,6 @@ class Ticket:
         """Consume the ticket alone, in the open transaction; whether this
         transaction holds it now (as a seat)."""
         sql, params = self.consume_cte()
-        cr.execute(sql + _HELD, params + (self.nonce,))
-        return bool(cr.fetchone())
-
-    def held(self, cr):
-        """Whether the open transaction consumed the ticket."""
-        cr.execute(_HELD, (self.nonce,))
-        return bool(cr.fetchone())
+        # the CTE's own rows: the statement does not see its changes
+        cr.execute(sql + "SELECT count(*) FROM ticket", params)
+        return cr.fetchone()[0] == 1

@@ -42,15 +42,19 @@ VALUES (%(nonce)s::uuid, %(job)s, %(channel)s,
 """
 
 # rows of the pass query (database.py), as view.py reads running jobs: a
-# valid unconsumed ticket runs its job (unless this runner already counts it
-# as in flight, $1), a seat whose slot has no started job in its channel
-# counts by itself
+# valid unconsumed ticket counts as running, as its pending job (so that it
+# is not dispatched again meanwhile; unless this runner counts that job as
+# in flight already, $1) or, when its job started or ended otherwise, by
+# itself (its request will start another job of the channel); a seat whose
+# slot has no started job in its channel counts by itself
 PASS_ROWS = """
 UNION ALL
-SELECT 'r', t.job_uuid, t.channel, NULL, NULL, NULL, NULL, 'started'
-  FROM queue_job_ticket t
+SELECT 'r', CASE WHEN j.state = 'pending' THEN t.job_uuid
+                 ELSE 'ticket:' || t.nonce END,
+       t.channel, NULL, NULL, NULL, NULL, 'started'
+  FROM queue_job_ticket t LEFT JOIN queue_job j ON j.uuid = t.job_uuid
  WHERE t.consumed_at IS NULL AND t.expires_at > now() AT TIME ZONE 'UTC'
-   AND t.job_uuid <> ALL($1)
+   AND NOT (coalesce(j.state = 'pending', false) AND t.job_uuid = ANY($1))
 UNION ALL
 SELECT 'r', 'seat:' || t.nonce, t.channel, NULL, NULL, NULL, NULL, 'started'
   FROM queue_job_ticket t
