@@ -63,9 +63,9 @@ class Secrets:
         if not servable(dbname):
             return False
         self._start_thread()
-        return self.read(dbname)
+        return self.load(dbname)
 
-    def read(self, dbname):
+    def load(self, dbname):
         """Read the secrets of ``dbname``; whether they could be read."""
         info = sql_db.connection_info_for(dbname)[1]
         try:
@@ -104,4 +104,4 @@ class Secrets:
         while True:
             time.sleep(SECRETS_REFRESH)
             for dbname in list(self._values):
-                self.read(dbname)
+                self.load(dbname)

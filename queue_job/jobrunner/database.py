@@ -134,8 +134,9 @@ class Database:
                 "LISTEN %s; LISTEN %s" % (schema.NOTIFY_JOBS, schema.NOTIFY_CONFIG)
             )
             self.tickets = schema.table_exists(cr, schema.TICKET_TABLE)
-            # planned once per connection
-            cr.execute(_READ_STATE + (tickets.PASS_ROWS if self.tickets else ""))
+            # planned once per connection; two constant texts
+            pass_sql = _READ_STATE + (tickets.PASS_ROWS if self.tickets else "")
+            cr.execute(pass_sql)  # pylint: disable=sql-injection
             self.read_secrets(cr)
         if not (self.secrets and self.tickets):
             _logger.warning(
