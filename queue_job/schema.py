@@ -214,6 +214,28 @@ CREATE TABLE IF NOT EXISTS queue_job_counter (
 );
 """
 
+# --- tickets and seats (jobrunner/tickets.py, execution/tickets.py) ---
+# One row per signed dispatch, written by the runner before its request is
+# sent: the worker starts a job only by consuming it (consumed_at, and the
+# backend that did, the slot's connection); a consumed ticket is the slot's
+# seat until the slot ends. Times are the database's clock.
+TICKET_TABLE = "queue_job_ticket"
+TICKETS = """
+CREATE TABLE IF NOT EXISTS queue_job_ticket (
+    nonce uuid PRIMARY KEY,
+    job_uuid varchar NOT NULL,
+    channel varchar NOT NULL DEFAULT '',
+    created_at timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'),
+    expires_at timestamp NOT NULL,
+    consumed_at timestamp,
+    backend integer,
+    backend_start timestamptz,
+    worker_pid integer,
+    worker_hostname varchar
+);
+CREATE INDEX IF NOT EXISTS queue_job_ticket_job_idx ON queue_job_ticket (job_uuid);
+"""
+
 # upper bounds (seconds) of the enqueue-to-start latency histogram
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 
@@ -249,3 +271,4 @@ def apply(cr):
     cr.execute(LEASE)
     cr.execute(COUNTERS)
     cr.execute(NOTICES)
+    cr.execute(TICKETS)

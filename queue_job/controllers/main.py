@@ -29,26 +29,12 @@ from ..concurrency import is_concurrency_error
 from ..delay import chain, group
 from ..exception import NothingToDoJob, RetryableJobError
 from ..job import ENQUEUED, STARTED, Job
-from ..jobrunner.dispatch import check_signature
 
 _logger = logging.getLogger(__name__)
 
 PG_RETRY = execution.PG_RETRY  # seconds
 DEPENDS_MAX_TRIES_ON_CONCURRENCY_FAILURE = 5
 TEST_GRAPH_MAX_PER_GROUP = 5
-
-_secrets = {}  # dbname -> dispatch secret, read once per process
-
-
-def dispatch_secret(cr, dbname, refresh=False):
-    if refresh or dbname not in _secrets:
-        cr.execute(
-            "SELECT value FROM ir_config_parameter WHERE key = %s",
-            ("queue_job.dispatch_secret",),
-        )
-        row = cr.fetchone()
-        _secrets[dbname] = row[0] if row else None
-    return _secrets[dbname]
 
 
 def _exception_message(error):
@@ -97,38 +83,11 @@ class RunJobController(http.Controller):
     # ------------------------------------------------------------------
 
     def _run_signed_slot(self, cr, db, job_uuid, kw):
-        """Run the slot of a signed request; False when it is not signed."""
-        token = kw.get("token")
-        if not token:
-            return False
-        params = {
-            "db": db,
-            "job_uuid": job_uuid,
-            "channel": kw.get("channel", ""),
-            "budget": kw.get("budget", ""),
-            "sequential": kw.get("sequential", ""),
-        }
-        # a secret changed since it was read (a restored database) is read again
-        if not any(
-            check_signature(dispatch_secret(cr, db, refresh=refresh), params, token)
-            for refresh in (False, True)
-        ):
-            _logger.warning("runjob for job %s with an invalid token", job_uuid)
-            return False
-        try:
-            budget = max(float(params["budget"] or 0), 0.0) / 1000.0
-        except ValueError:
-            budget = 0.0
-        execution.run_request(
-            cr,
-            db,
-            job_uuid,
-            signed=True,
-            channel=params["channel"] or None,
-            budget=budget,
-            sequential=params["sequential"] == "1",
-        )
-        return True
+        """Signed requests are POSTs, served by wsgi.py ahead of this route:
+        a token here (in a URL) is refused; False for an unsigned request."""
+        if kw.get("token"):
+            raise Forbidden()
+        return False
 
     # ------------------------------------------------------------------
     # an unsigned request: one enqueued job, the reference's way

@@ -7,11 +7,19 @@ Owns who may read them; what they read is metrics.py's.
 ODOO_QUEUE_JOB_METRICS_TOKEN, given as a Bearer token or ``?token=``, or the
 session of a Job Queue Manager.
 ``/queue_job/health`` answers 200 when every database has a runner that
-dispatches, 503 otherwise (details with the token).
+dispatches, 503 otherwise (details with the token); what it read is kept
+HEALTH_CACHE seconds per process and answered again from there, ahead of
+Odoo's HTTP stack (``cached_health``, hooked by wsgi.py), so that a probe
+calling it often costs no database work but one read per interval.
 """
 import hmac
 import logging
+import threading
+import time
 from contextlib import closing
+
+from werkzeug.urls import url_decode
+from werkzeug.wrappers import Response
 
 import odoo
 from odoo import http
@@ -19,6 +27,11 @@ from odoo import http
 from .. import metrics, settings
 
 _logger = logging.getLogger(__name__)
+
+# seconds a health reading is answered again without reading the databases
+HEALTH_CACHE = 2.0
+_health_lock = threading.Lock()
+_health_read = {}  # the db asked (or None) -> (monotonic time, problems)
 
 
 def _token():
@@ -59,6 +72,52 @@ def _authorized():
     return _manager_session()
 
 
+def _answer_health(problems, token_given):
+    """(status, body) of a health check."""
+    if not problems:
+        return 200, "ok\n"
+    body = "unhealthy\n"
+    token = _token()
+    if token and token_given and hmac.compare_digest(token, token_given):
+        body += "".join("%s\n" % problem for problem in problems)
+    return 503, body
+
+
+def cached_health(environ, start_response):
+    """The answer of a health check without token from this process's last
+    reading if it is fresh, else None (the route reads again)."""
+    if environ.get("HTTP_AUTHORIZATION") or "token=" in environ.get("QUERY_STRING", ""):
+        return None
+    wanted = url_decode(environ.get("QUERY_STRING", "")).get("db")
+    with _health_lock:
+        read = _health_read.get(wanted)
+    if not read or time.monotonic() - read[0] >= HEALTH_CACHE:
+        return None
+    status, body = _answer_health(read[1], None)
+    response = Response(body, status=status, mimetype="text/plain")
+    return response(environ, start_response)
+
+
+def _health_problems():
+    """The problems of the databases asked, read at most once per
+    HEALTH_CACHE seconds by this process."""
+    wanted = http.request.httprequest.args.get("db")
+    with _health_lock:
+        read = _health_read.get(wanted)
+        if read and time.monotonic() - read[0] < HEALTH_CACHE:
+            return read[1]
+    problems = []
+    for name in _databases():
+        with closing(odoo.sql_db.db_connect(name).cursor()) as cr:
+            if metrics.installed(cr):
+                problems += ["%s: %s" % (name, p) for p in metrics.health(cr)]
+    with _health_lock:
+        if len(_health_read) > 100:  # any ?db= may be asked
+            _health_read.clear()
+        _health_read[wanted] = (time.monotonic(), problems)
+    return problems
+
+
 class QueueJobMonitoring(http.Controller):
     @http.route("/queue_job/metrics", type="http", auth="none", save_session=False)
     def metrics(self, **_kw):
@@ -77,16 +136,5 @@ class QueueJobMonitoring(http.Controller):
 
     @http.route("/queue_job/health", type="http", auth="none", save_session=False)
     def health(self, **_kw):
-        problems = []
-        for name in _databases():
-            with closing(odoo.sql_db.db_connect(name).cursor()) as cr:
-                if metrics.installed(cr):
-                    problems += ["%s: %s" % (name, p) for p in metrics.health(cr)]
-        if not problems:
-            return http.Response("ok\n", mimetype="text/plain")
-        body = "unhealthy\n"
-        token = _token()
-        given = _token_given()
-        if token and given and hmac.compare_digest(token, given):
-            body += "".join("%s\n" % problem for problem in problems)
-        return http.Response(body, status=503, mimetype="text/plain")
+        status, body = _answer_health(_health_problems(), _token_given())
+        return http.Response(body, status=status, mimetype="text/plain")

@@ -1,17 +1,21 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
 """Serve the runner's signed runjob requests ahead of Odoo's HTTP stack.
 
-Owns the WSGI hook and the connections kept for those requests; what a
-request runs is execution's.
+Owns the WSGI hook, the checks of a signed request, the secrets this
+process knows (secrets.py) and the connections kept for those requests;
+what a request runs is execution's.
 
 A request signed by the runner needs none of what Odoo does for a browser
 (session file, database listing, routing, authentication): it carries its
 database and is checked by its signature. Answering it here saves several
-milliseconds per dispatch. Unsigned requests, or signed ones we cannot check,
-go on to the ``/queue_job/runjob`` route as usual.
+milliseconds per dispatch. Signed requests are POSTs (jobrunner/dispatch.py);
+one that fails a check (expired, unknown key, bad or non-ASCII token, a GET
+with a token) gets a plain 403 before anything touches a database. Unsigned
+GETs go on to the ``/queue_job/runjob`` route as usual.
 """
 import logging
 import threading
+import time
 
 import psycopg2
 from werkzeug.urls import url_decode
@@ -22,12 +26,17 @@ from odoo.service import wsgi_server
 
 from .. import execution
 from ..execution.liveness import close_quietly, quiet
-from ..jobrunner.dispatch import check_signature
-from .main import dispatch_secret
+from ..jobrunner.dispatch import ROUTE, SIGNED_FIELDS, check_signature
+from .monitoring import cached_health
+from .secrets import Secrets
 
 _logger = logging.getLogger(__name__)
 
-ROUTE = "/queue_job/runjob"
+HEALTH_ROUTE = "/queue_job/health"
+# a signed request's form is a few hundred bytes
+MAX_BODY = 4096
+# an expiry further away than this was not set by our runner
+MAX_TTL = 300
 
 
 class KeptConnections:
@@ -82,6 +91,7 @@ class KeptConnections:
 
 
 KEPT = KeptConnections()
+SECRETS = Secrets(KEPT)
 
 
 class _Answer:
@@ -100,25 +110,66 @@ class _Answer:
             _logger.debug("closing the runjob cursor failed", exc_info=True)
 
 
-def serve_signed(environ, start_response):
-    """Run a signed slot; None when the request is not ours to serve."""
-    params = url_decode(environ.get("QUERY_STRING", ""))
-    db, token, job_uuid = params.get("db"), params.get("token"), params.get("job_uuid")
-    if not (db and token and job_uuid):
+def _forbidden(start_response):
+    body = b"Forbidden\n"
+    start_response(
+        "403 Forbidden",
+        [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
+
+
+def _form(environ):
+    """The fields of a signed request's form, or None if it is not one."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
         return None
+    if not 0 < length <= MAX_BODY:
+        return None
+    body = environ["wsgi.input"].read(length)
+    try:
+        fields = url_decode(body, charset="ascii", errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return None
+    form = {key: fields.get(key) for key in SIGNED_FIELDS + ("token",)}
+    if not all(form.get(key) for key in ("db", "job_uuid", "nonce", "exp", "kid")):
+        return None
+    if not all((value or "").isascii() for value in form.values()):
+        return None
+    return form
+
+
+def checked_form(environ):
+    """The form of a signed request that passes every check made without a
+    database: fields, expiry, key, signature. None otherwise."""
+    form = _form(environ)
+    if form is None:
+        return None
+    try:
+        exp = int(form["exp"])
+    except ValueError:
+        return None
+    if not time.time() <= exp <= time.time() + MAX_TTL:
+        return None
+    secret = SECRETS.secret(form["db"], form["kid"])
+    if not check_signature(secret, form, form["token"]):
+        return None
+    return form
+
+
+def serve_signed(environ, start_response):
+    """Run the slot of a signed request, or refuse it."""
+    form = checked_form(environ)
+    if form is None:
+        return _forbidden(start_response)
+    db, job_uuid = form["db"], form["job_uuid"]
     registry = odoo.registry(db)
     threading.current_thread().dbname = db
     cr = sql_db.Cursor(KEPT, db, sql_db.connection_info_for(db)[1])
     try:
-        signed = dict(params.items())
-        if not check_signature(dispatch_secret(cr, db), signed, token):
-            if not check_signature(
-                dispatch_secret(cr, db, refresh=True), signed, token
-            ):
-                cr.close()
-                return None
         try:
-            budget = max(float(params.get("budget") or 0), 0.0) / 1000.0
+            budget = max(float(form.get("budget") or 0), 0.0) / 1000.0
         except ValueError:
             budget = 0.0
         try:
@@ -127,11 +178,12 @@ def serve_signed(environ, start_response):
                 db,
                 job_uuid,
                 signed=True,
-                channel=params.get("channel") or None,
+                channel=form.get("channel") or None,
                 budget=budget,
-                sequential=params.get("sequential") == "1",
+                sequential=form.get("sequential") == "1",
                 # the registry's signaling is checked with the claim
                 registry=registry,
+                nonce=form["nonce"],
             )
         except Exception:
             registry.reset_changes()
@@ -151,12 +203,16 @@ _application_unproxied = wsgi_server.application_unproxied
 
 
 def application_unproxied(environ, start_response):
-    if environ.get("PATH_INFO") == ROUTE and "token=" in environ.get(
-        "QUERY_STRING", ""
-    ):
-        response = serve_signed(environ, start_response)
-        if response is not None:
-            return response
+    if environ.get("PATH_INFO") == HEALTH_ROUTE:
+        answer = cached_health(environ, start_response)
+        if answer is not None:
+            return answer
+    if environ.get("PATH_INFO") == ROUTE:
+        if environ.get("REQUEST_METHOD") == "POST":
+            return serve_signed(environ, start_response)
+        if "token=" in environ.get("QUERY_STRING", ""):
+            # signed requests are POSTs: a token in a URL is refused
+            return _forbidden(start_response)
     return _application_unproxied(environ, start_response)
 
 

@@ -18,6 +18,7 @@ import psycopg2
 from .. import states
 from ..concurrency import is_concurrency_error
 from ..job import LOADED_COLUMNS
+from .tickets import SEATED, WITH_TICKET
 
 _logger = logging.getLogger(__name__)
 
@@ -103,9 +104,10 @@ def _claim_values(key):
     return datetime.utcnow(), (os.getpid(), HOSTNAME, key)
 
 
-def claim_uuid(cr, uuid, states, key, due_only=False, registry=None):
+def claim_uuid(cr, uuid, states, key, due_only=False, registry=None, ticket=None):
     """Set job ``uuid`` started if it is in one of ``states`` (and due, with
-    ``due_only``).
+    ``due_only``), and with ``ticket`` (a tickets.Ticket) only if the same
+    statement consumes it.
 
     With ``registry``, the registry signaling sequences are read by the same
     statement and applied as ``Registry.check_signaling`` does (a cursor and
@@ -114,8 +116,14 @@ def claim_uuid(cr, uuid, states, key, due_only=False, registry=None):
     now, values = _claim_values(key)
     eta = " AND (eta IS NULL OR eta <= %s)" if due_only else ""
     params = values + (uuid, tuple(states)) + ((now,) if due_only else ())
+    prefix = ""
+    if ticket is not None:
+        prefix, ticket_params = ticket.consume_cte()
+        params = ticket_params + params
+        eta += WITH_TICKET
     cr.execute(
-        _SET_STARTED
+        prefix
+        + _SET_STARTED
         + " WHERE uuid = %s AND state IN %s"
         + eta
         + " "
@@ -149,8 +157,16 @@ def _apply_signaling(registry, registry_sequence, cache_sequence):
     return registry
 
 
-def _next_where(channel, sequential, now):
-    """WHERE clause and parameters picking the next job of ``channel``."""
+def _next_where(channel, sequential, now, seat=None):
+    """WHERE clause and parameters picking the next job of ``channel``
+    (only while the slot's ``seat``, a ticket nonce, is there)."""
+    where, params = _channel_where(channel, sequential, now)
+    if seat is None:
+        return where, params
+    return where + SEATED, params + (seat,)
+
+
+def _channel_where(channel, sequential, now):
     if sequential:
         where = (
             " WHERE id = (SELECT id FROM queue_job WHERE state = 'pending'"
@@ -167,7 +183,7 @@ def _next_where(channel, sequential, now):
     return where, (channel, now)
 
 
-def claim_next(cr, channel, sequential, key, outcome=None, statements=None):
+def claim_next(cr, channel, sequential, key, outcome=None, statements=None, seat=None):
     """Set the next due pending job of ``channel`` started, if any.
 
     A sequential channel only gives its head job (by priority, date, id),
@@ -178,7 +194,7 @@ def claim_next(cr, channel, sequential, key, outcome=None, statements=None):
     less per job); the next job is claimed only if that UPDATE found its
     row, and the result says whether it did.
     ``statements``: a :class:`~.statements.Statements` to run the claim
-    prepared.
+    prepared. ``seat``: the nonce of the slot's seat (tickets.py).
 
     This runs in the transaction of the job that just ended, whose snapshot
     is as old as that job: the best jobs may have been taken by other slots
@@ -188,7 +204,7 @@ def claim_next(cr, channel, sequential, key, outcome=None, statements=None):
     a new transaction.
     """
     now, values = _claim_values(key)
-    where, where_params = _next_where(channel, sequential, now)
+    where, where_params = _next_where(channel, sequential, now, seat)
     if outcome is None:
         sql = _SET_STARTED + where + " " + _CLAIMED
         params = values + where_params
@@ -216,7 +232,7 @@ def claim_next(cr, channel, sequential, key, outcome=None, statements=None):
                 return ClaimResult(None, outcome_written=False)
         if sequential:
             raise
-        return ClaimResult(_claim_candidates(cr, channel, now, values, key, err))
+        return ClaimResult(_claim_candidates(cr, channel, now, values, key, err, seat))
     row = cr.fetchone()
     written = True
     if outcome is not None:
@@ -241,7 +257,7 @@ def _write_outcome_alone(cr, outcome):
     return cr.rowcount == 1
 
 
-def _claim_candidates(cr, channel, now, values, key, conflict):
+def _claim_candidates(cr, channel, now, values, key, conflict, seat=None):
     cr.execute(
         "SELECT id FROM queue_job WHERE state = 'pending' AND channel = %s"
         " AND (eta IS NULL OR eta <= %s)"
@@ -253,8 +269,8 @@ def _claim_candidates(cr, channel, now, values, key, conflict):
             cr.execute(
                 "SAVEPOINT qj_claim; " + _SET_STARTED + " WHERE id = ("
                 " SELECT id FROM queue_job WHERE id = %s AND state = 'pending'"
-                " FOR UPDATE SKIP LOCKED) " + _CLAIMED,
-                values + (job_id,),
+                " FOR UPDATE SKIP LOCKED)" + (SEATED if seat else "") + " " + _CLAIMED,
+                values + (job_id,) + ((seat,) if seat else ()),
                 log_exceptions=False,
             )
         except psycopg2.OperationalError as err:

@@ -5,7 +5,8 @@ Owns the entry point of the controllers (``run_request``): an unsigned
 request starts only an ``enqueued`` job (reference behaviour); a request
 signed by the runner may start a due ``pending`` job, takes the next job of
 its channel when another slot took that one first, and goes on as a slot
-(slots.py) while its budget lasts.
+(slots.py) while its budget lasts. A signed request starts nothing without
+its ticket (tickets.py): the ticket consumed is the slot's seat.
 """
 import logging
 
@@ -17,16 +18,23 @@ from ..states import STARTED
 from .claims import claim_next, claim_uuid
 from .liveness import Liveness
 from .slots import SlotRunner
+from .tickets import RELEASE, Ticket
 
 _logger = logging.getLogger(__name__)
 
 
-def _claim_first(cr, job_uuid, states, key, signed, registry):
+def _claim_first(cr, job_uuid, states, key, signed, registry, ticket):
     """The claim of the requested job (None if it cannot be had), and the
     registry to go on with."""
     try:
         result = claim_uuid(
-            cr, job_uuid, states, key, due_only=signed, registry=registry
+            cr,
+            job_uuid,
+            states,
+            key,
+            due_only=signed,
+            registry=registry,
+            ticket=ticket,
         )
     except psycopg2.OperationalError as err:
         if not is_concurrency_error(err):
@@ -36,18 +44,25 @@ def _claim_first(cr, job_uuid, states, key, signed, registry):
     return result.claim, result.registry
 
 
-def _claim_instead(cr, channel, sequential, key, registry):
+def _claim_instead(cr, channel, sequential, key, registry, ticket):
     """Another slot of the channel took the requested job first: this slot
-    takes the channel's next job instead of leaving its capacity unused."""
+    takes the channel's next job instead of leaving its capacity unused,
+    if its ticket is still valid (then the seat it becomes is left to the
+    caller to give up when nothing is claimed)."""
     cr.rollback()
     if registry is not None:
         registry.check_signaling()
+    if ticket is not None and not ticket.consume(cr):
+        return None, False
     try:
-        return claim_next(cr, channel, sequential, key).claim
+        seat = ticket.nonce if ticket is not None else None
+        return claim_next(cr, channel, sequential, key, seat=seat).claim, True
     except psycopg2.OperationalError as err:
         if not is_concurrency_error(err):
             raise
-        return None
+        cr.rollback()
+        # the seat went with the rollback: it is consumed again to be freed
+        return None, ticket is not None and ticket.consume(cr)
 
 
 def run_request(
@@ -59,25 +74,31 @@ def run_request(
     budget=0.0,
     sequential=False,
     registry=None,
+    nonce=None,
 ):
     """What ``/queue_job/runjob`` does; returns (outcomes, first job's error).
 
     Unsigned: only an ``enqueued`` job runs (reference behaviour). Signed by
     the runner: a ``pending`` due job may run, and the request is a slot.
     ``registry``: a registry whose signaling is still to be checked (the
-    check is folded into the claim).
+    check is folded into the claim). ``nonce``: the request's ticket.
     """
     key = Liveness.key(dbname)
     states = ("pending", "enqueued") if signed else ("enqueued",)
-    first, registry = _claim_first(cr, job_uuid, states, key, signed, registry)
+    ticket = Ticket(nonce, job_uuid) if nonce else None
+    first, registry = _claim_first(cr, job_uuid, states, key, signed, registry, ticket)
+    seated = first is not None and ticket is not None
     if first is None and signed and channel:
-        first = _claim_instead(cr, channel, sequential, key, registry)
+        first, seated = _claim_instead(cr, channel, sequential, key, registry, ticket)
     if first is None:
-        cr.rollback()
-        if signed and channel:
-            # nothing to run after all: the runner may use the capacity
+        if seated:
+            # nothing to run after all: the seat goes, the runner may use
+            # the capacity
+            cr.execute(RELEASE, (ticket.nonce,))
             cr.execute("SELECT pg_notify(%s, %s)", (schema.NOTIFY_JOBS, channel))
             cr.commit()  # pylint: disable=invalid-commit  # sends the notification
+        else:
+            cr.rollback()
         _logger.log(
             logging.DEBUG if signed else logging.WARNING,
             "was requested to run job %s, but it does not exist, "
@@ -94,6 +115,7 @@ def run_request(
         channel=(channel or first.channel) if signed else None,
         budget=budget if signed else 0.0,
         sequential=sequential,
+        seat=ticket.nonce if seated else None,
     )
     error = slot.run(first)
     return slot.outcomes, error

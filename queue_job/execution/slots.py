@@ -5,7 +5,8 @@ Owns the order of a slot's transactions: each job's outcome is committed
 with the claim of the next job of the same channel (so that the channel
 never looks free between two of its jobs) while the budget lasts; the last
 transaction says the slot ends (a notification: the runner may use its
-capacity). What a claim and an outcome are is claims.py's and outcomes.py's.
+capacity) and gives up the slot's seat (tickets.py), which every claim of a
+next job needs. What a claim and an outcome are is claims.py's and outcomes.py's.
 """
 import logging
 import time
@@ -20,6 +21,7 @@ from .counters import SlotCounters
 from .liveness import Liveness
 from .outcomes import OutcomeWriter
 from .statements import Statements
+from .tickets import RELEASE
 
 _logger = logging.getLogger(__name__)
 
@@ -27,7 +29,9 @@ _logger = logging.getLogger(__name__)
 class SlotRunner:
     """Runs the jobs of one runjob request on the request's cursor."""
 
-    def __init__(self, cr, dbname, channel=None, budget=0.0, sequential=False):
+    def __init__(
+        self, cr, dbname, channel=None, budget=0.0, sequential=False, seat=None
+    ):
         self.cr = cr
         self.dbname = dbname
         self.channel = channel
@@ -37,6 +41,7 @@ class SlotRunner:
         self.counters = SlotCounters()
         self.writer = OutcomeWriter(cr, dbname, self.counters)
         self.statements = Statements(cr)
+        self.seat = seat  # nonce of the slot's seat, if any
 
     def run(self, first):
         """Run claimed job ``first`` and, in a slot, the following ones.
@@ -44,6 +49,13 @@ class SlotRunner:
         Returns the exception of the first job when it failed, so that the
         single-job route can answer as the reference does (HTTP 500).
         """
+        try:
+            return self._run(first)
+        except BaseException:
+            self._release_after_error()
+            raise
+
+    def _run(self, first):
         claim = first
         first_error = None
         while claim is not None:
@@ -93,6 +105,7 @@ class SlotRunner:
                     key,
                     outcome=deferred.update if deferred is not None else None,
                     statements=self.statements,
+                    seat=self.seat,
                 )
                 nxt = result.claim
                 if deferred is not None and not self._written(
@@ -142,7 +155,11 @@ class SlotRunner:
         cr = self.cr
         try:
             nxt = claim_next(
-                cr, self.channel, self.sequential, Liveness.key(self.dbname)
+                cr,
+                self.channel,
+                self.sequential,
+                Liveness.key(self.dbname),
+                seat=self.seat,
             ).claim
         except psycopg2.OperationalError as err:
             if not is_concurrency_error(err):
@@ -159,3 +176,31 @@ class SlotRunner:
         self.cr.execute(
             "SELECT pg_notify(%s, %s)", (schema.NOTIFY_JOBS, claim.channel or "")
         )
+        if self.seat is not None:
+            # the runner may have revoked the seat since this transaction's
+            # snapshot (a serialization failure): then it is gone already,
+            # and the outcome written in this transaction must not go with it
+            try:
+                self.cr.execute(
+                    "SAVEPOINT qj_seat; " + RELEASE + "; RELEASE SAVEPOINT qj_seat",
+                    (self.seat,),
+                    log_exceptions=False,
+                )
+            except psycopg2.OperationalError as err:
+                if not is_concurrency_error(err):
+                    raise
+                self.cr.execute("ROLLBACK TO SAVEPOINT qj_seat")
+            self.seat = None
+
+    def _release_after_error(self):
+        """The slot broke off: its seat must not outlive it (its connection
+        goes back to a pool and lives on)."""
+        if self.seat is None:
+            return
+        try:
+            self.cr.rollback()
+            self.cr.execute(RELEASE, (self.seat,))
+            self.cr.commit()
+        except psycopg2.Error:
+            _logger.warning("seat %s not released: swept later", self.seat)
+        self.seat = None

@@ -11,13 +11,15 @@ one turn of the runner's loop for this database.
 import json
 import logging
 import socket
+import uuid
 
 import psycopg2
 import psycopg2.extensions
 
 from .. import schema
+from . import session, tickets
 from .channels import ChannelManager
-from .dispatch import sign
+from .dispatch import SECRET_PARAMS, key_id, sign, signing_secret
 from .housekeeping import Housekeeping
 from .lease import Lease
 from .view import JobView
@@ -79,9 +81,7 @@ SELECT complete_name, capacity, paused FROM queue_job_channel
  WHERE capacity > 0 OR paused
 """
 
-_SECRET = (
-    "SELECT value FROM ir_config_parameter WHERE key = 'queue_job.dispatch_secret'"
-)
+_SECRETS = "SELECT key, value FROM ir_config_parameter WHERE key IN %s"
 
 # without a dispatch secret, the reference's way: enqueued, then asked
 _SET_ENQUEUED = """
@@ -102,7 +102,10 @@ class Database:
         self.view = JobView(name, manager)
         self.lease = Lease(name, runner.identity)
         self.housekeeping = Housekeeping(name, runner.wake_crons)
-        self.secret = None
+        self.secrets = {}  # the values of dispatch.SECRET_PARAMS
+        self.tickets = False  # the database has the ticket table
+        self.ticket_ttl = runner.dispatch_ttl
+        self.view.inflight_timeout = self.ticket_ttl + 1
         self.changed = True  # something may be dispatchable
         self.next_discovery = 0.0  # monotonic
         self.next_config = 0.0  # monotonic
@@ -119,6 +122,7 @@ class Database:
     def connect(self):
         self.conn = self.runner.connect(self.name)
         self.conn.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
+        session.check(self.conn, lambda: self.runner.connect(self.name))
         with self.conn.cursor() as cr:
             cr.execute("SET application_name = 'queue_job runner'")
             # the pass query runs on every notification: planning it each
@@ -130,16 +134,23 @@ class Database:
             cr.execute(
                 "LISTEN %s; LISTEN %s" % (schema.NOTIFY_JOBS, schema.NOTIFY_CONFIG)
             )
-            cr.execute(_READ_STATE)  # planned once per connection
-            cr.execute(_SECRET)
-            row = cr.fetchone()
-            self.secret = row[0] if row else None
-        if not self.secret:
+            self.tickets = schema.table_exists(cr, schema.TICKET_TABLE)
+            # planned once per connection; two constant texts
+            pass_sql = _READ_STATE + (tickets.PASS_ROWS if self.tickets else "")
+            cr.execute(pass_sql)  # pylint: disable=sql-injection
+            self.read_secrets(cr)
+        if not (self.secrets and self.tickets):
             _logger.warning(
-                "db %s has no queue_job.dispatch_secret: jobs run one per request "
-                "(update the queue_job module)",
+                "db %s has no queue_job.dispatch_secret or no ticket table: jobs "
+                "run one per request (update the queue_job module)",
                 self.name,
             )
+
+    def read_secrets(self, cr):
+        """The dispatch secrets (read again with the channel settings: a
+        rotation is seen within seconds)."""
+        cr.execute(_SECRETS, (SECRET_PARAMS,))
+        self.secrets = dict(cr.fetchall()) if self.tickets else {}
 
     def close(self):
         """Let the lead go and close the connection; a broken connection is
@@ -205,6 +216,8 @@ class Database:
         if self.housekeeping.due(now):
             with self.cursor() as cr:
                 if self.housekeeping.run(cr, now):
+                    self.changed = True
+                if self.tickets and self.keep_tickets(cr):
                     self.changed = True
             busy = True
         if now.mono >= self.next_discovery:
@@ -275,6 +288,7 @@ class Database:
         configuration string."""
         self.next_config = now.mono + CONFIG_INTERVAL
         with self.cursor() as cr:
+            self.read_secrets(cr)
             if not self.overrides_supported:
                 # until queue_job is updated to a version that has them
                 cr.execute(_HAS_OVERRIDES)
@@ -293,6 +307,15 @@ class Database:
             _logger.error("db %s: channel settings ignored: %s", self.name, exc)
             return
         self.changed = True
+        if self.tickets:
+            with self.cursor() as cr:
+                tickets.revoke_beyond_limits(cr, self.manager, self.name)
+
+    def keep_tickets(self, cr):
+        """Expired tickets and left seats swept, and what the channels no
+        longer allow revoked; True if any went."""
+        swept = tickets.sweep(cr, self.name)
+        return tickets.revoke_beyond_limits(cr, self.manager, self.name) or swept
 
     def discover_channels(self, now):
         self.next_discovery = now.mono + DISCOVERY_INTERVAL
@@ -330,14 +353,23 @@ class Database:
         channel = job.channel
         queued_channel = self.view.dispatched(job, now)
         params = {"db": self.name, "job_uuid": job.uuid}
-        if self.secret:
+        secret = signing_secret(self.secrets, now.wall) if self.secrets else None
+        if secret:
             budget = 0 if channel.throttle else self.runner.slot_budget_ms
+            nonce = str(uuid.uuid4())
             params.update(
                 channel=queued_channel or "",
                 budget=budget,
                 sequential=int(bool(channel.sequential)),
+                nonce=nonce,
+                exp=int(now.wall) + self.ticket_ttl,
+                kid=key_id(secret),
             )
-            params["token"] = sign(self.secret, params)
+            params["token"] = sign(secret, params)
+            with self.cursor() as cr:
+                tickets.issue(
+                    cr, nonce, job.uuid, queued_channel or "", self.ticket_ttl
+                )
         else:
             with self.cursor() as cr:
                 cr.execute(_SET_ENQUEUED, (now.utc, job.uuid))

@@ -9,6 +9,14 @@ The runner and the workers share ``queue_job.dispatch_secret`` (stored in the
 database). A request signed with it may start a *pending* job and go on with
 the next jobs of the same channel while its budget lasts (a "slot"); an
 unsigned request can only start an ``enqueued`` job, as in the reference.
+
+A signed request is a POST whose form carries every field below and
+``token``, the HMAC-SHA256 of the others: nothing of it ends up in a URL or
+an access log. ``nonce`` names its ticket (tickets.py: the request starts
+nothing once the ticket is consumed, replaced or expired), ``exp`` is when it
+expires (epoch seconds, checked before anything else) and ``kid`` names the
+secret that signed it (``key_id``), so that a rotated secret and the one
+before it can both be accepted for a while.
 """
 import base64
 import hashlib
@@ -21,17 +29,87 @@ from urllib.parse import urlencode
 
 _logger = logging.getLogger(__name__)
 
-SLOT_PARAMS = ("db", "job_uuid", "channel", "budget", "sequential")
+SIGNED_FIELDS = (
+    "db",
+    "job_uuid",
+    "channel",
+    "budget",
+    "sequential",
+    "nonce",
+    "exp",
+    "kid",
+)
+ROUTE = "/queue_job/runjob"
+
+
+def key_id(secret):
+    """The public name of a secret: the start of its SHA-256."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:12]
+
+
+# Rotation (queue.job's rotate_dispatch_secret): the new secret replaces
+# ``queue_job.dispatch_secret``, the one before is kept in
+# ``queue_job.dispatch_secret_previous`` with the time of the rotation.
+SECRET_PARAMS = (
+    "queue_job.dispatch_secret",
+    "queue_job.dispatch_secret_previous",
+    "queue_job.dispatch_secret_rotated_at",
+)
+# seconds: how often a worker reads the secrets again; after a rotation,
+# when the runner signs with the new secret (every worker has read it by
+# then); how long the secret before it is still accepted
+SECRETS_REFRESH = 10
+SIGN_NEW_AFTER = 2 * SECRETS_REFRESH + 5
+PREVIOUS_ACCEPTED = 60
+
+
+def rotation(values):
+    """(current, previous, rotated_at epoch) from the values of
+    SECRET_PARAMS (a dict; missing or bad ones count as none)."""
+    try:
+        rotated_at = float(values.get(SECRET_PARAMS[2]) or 0)
+    except ValueError:
+        rotated_at = 0.0
+    return (
+        values.get(SECRET_PARAMS[0]) or None,
+        values.get(SECRET_PARAMS[1]) or None,
+        rotated_at,
+    )
+
+
+def signing_secret(values, now):
+    """The secret the runner signs with at ``now`` (epoch seconds)."""
+    current, previous, rotated_at = rotation(values)
+    if previous and now < rotated_at + SIGN_NEW_AFTER:
+        return previous
+    return current
+
+
+def accepted_secrets(values, now):
+    """{key id: secret} a worker accepts at ``now`` (epoch seconds)."""
+    current, previous, rotated_at = rotation(values)
+    accepted = {key_id(current): current} if current else {}
+    if previous and now < rotated_at + PREVIOUS_ACCEPTED:
+        accepted[key_id(previous)] = previous
+    return accepted
 
 
 def sign(secret, params):
-    """Signature of the slot parameters of a runjob request."""
-    message = "\n".join(str(params.get(key, "")) for key in SLOT_PARAMS)
+    """Signature of the signed fields of a runjob request."""
+    message = "\n".join(str(params.get(key, "")) for key in SIGNED_FIELDS)
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
 def check_signature(secret, params, token):
-    return bool(secret and token) and hmac.compare_digest(sign(secret, params), token)
+    """Whether ``token`` signs ``params`` with ``secret``; False for any
+    token that is not hexadecimal ASCII."""
+    if not (secret and token and isinstance(token, str)):
+        return False
+    try:
+        token = token.encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    return hmac.compare_digest(sign(secret, params).encode(), token)
 
 
 class Dispatcher:
@@ -78,12 +156,9 @@ class Dispatcher:
             thread.start()
 
     def url(self, params):
-        return "%s://%s:%s/queue_job/runjob?%s" % (
-            self.scheme,
-            self.host,
-            self.port,
-            urlencode(params),
-        )
+        """Where a request goes (its fields go in the body when signed)."""
+        query = "" if "token" in params else "?" + urlencode(params)
+        return "%s://%s:%s%s%s" % (self.scheme, self.host, self.port, ROUTE, query)
 
     def submit(self, params, context=None):
         """Send a runjob request with ``params``; ``context`` comes back to
@@ -126,9 +201,21 @@ class Dispatcher:
             self._answer(conn, params, context)
 
     def _request(self, conn, params, context):
-        path = "/queue_job/runjob?" + urlencode(params)
         try:
-            conn.request("GET", path, headers=self._headers)
+            if "token" in params:
+                conn.request(
+                    "POST",
+                    ROUTE,
+                    body=urlencode(params),
+                    headers=dict(
+                        self._headers,
+                        **{"Content-Type": "application/x-www-form-urlencoded"},
+                    ),
+                )
+            else:
+                conn.request(
+                    "GET", ROUTE + "?" + urlencode(params), headers=self._headers
+                )
             return True
         except OSError as exc:
             conn.close()

@@ -21,7 +21,7 @@ from typing import Optional
 import psycopg2
 import psycopg2.extensions
 
-from . import config as qj_config, discovery
+from . import config as qj_config, discovery, session, tickets
 from .clock import Now
 from .database import Database
 from .dispatch import Dispatcher
@@ -52,6 +52,7 @@ class QueueJobRunner:
         dbfilter: Optional[str] = None,
         slot_budget_ms: int = DEFAULT_SLOT_BUDGET_MS,
         connect_info=None,
+        dispatch_ttl: int = tickets.DEFAULT_TTL,
     ):
         # where the jobs are sent
         self.scheme, self.host, self.port = scheme, host, port
@@ -59,6 +60,8 @@ class QueueJobRunner:
         self.channel_config_string = channel_config_string or "root:1"
         self.root_capacity = qj_config.root_capacity(self.channel_config_string)
         self.slot_budget_ms = slot_budget_ms
+        # seconds a dispatch request and its ticket are valid
+        self.dispatch_ttl = dispatch_ttl
         # which databases, and how to reach them
         self.db_settings = db_settings or {}
         self.db_names = db_names
@@ -92,6 +95,7 @@ class QueueJobRunner:
         settings = qj_settings.read()
         db_names = odoo_config.get("db_name")
         budget = settings.extra.get("slot_budget_ms")
+        ttl = settings.extra.get("dispatch_ttl")
         return cls(
             scheme=settings.scheme,
             host=settings.host,
@@ -111,6 +115,7 @@ class QueueJobRunner:
             dbfilter=odoo_config.get("dbfilter") or None,
             slot_budget_ms=int(budget) if budget else DEFAULT_SLOT_BUDGET_MS,
             connect_info=lambda name: odoo.sql_db.connection_info_for(name)[1],
+            dispatch_ttl=int(ttl) if ttl else tickets.DEFAULT_TTL,
         )
 
     # connections -------------------------------------------------------------
@@ -194,6 +199,11 @@ class QueueJobRunner:
             db = Database(self, name)
             try:
                 db.connect()
+            except session.SessionNotKept as exc:
+                _logger.error("db %s not served: %s", name, exc)
+                db.close()
+                self.ignored[name] = now.mono + DB_RECHECK_INTERVAL
+                continue
             except psycopg2.Error as exc:
                 _logger.warning("cannot connect to db %s: %s", name, exc)
                 db.close()

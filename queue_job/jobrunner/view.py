@@ -19,8 +19,10 @@ from .clock import epoch
 
 _logger = logging.getLogger(__name__)
 
-# seconds a dispatched job may stay pending before it is dispatched again
-INFLIGHT_TIMEOUT = 5
+# seconds a dispatched job may stay pending before it is dispatched again:
+# a second more than its ticket lives (jobrunner/tickets.py), so that the
+# request sent before can no longer start it
+INFLIGHT_TIMEOUT = 6
 
 
 class JobView:
@@ -37,6 +39,7 @@ class JobView:
         self.next_eta = None  # epoch of the earliest future eta
         self.windows_full = False  # a window was full: more may be waiting
         self._sizes = {}  # the window sizes of the pass being read
+        self.inflight_timeout = INFLIGHT_TIMEOUT
 
     def reset(self):
         """Forget every job (the lead of the database changed hands)."""
@@ -121,13 +124,13 @@ class JobView:
         """The request for ``uuid`` was not delivered: dispatch it again
         about a second from ``now`` unless it starts meanwhile."""
         if uuid in self.inflight:
-            self.inflight[uuid] = now.mono - INFLIGHT_TIMEOUT + 1
+            self.inflight[uuid] = now.mono - self.inflight_timeout + 1
 
     def inflight_deadline(self):
         """When the oldest request in flight is due again (monotonic)."""
         if not self.inflight:
             return None
-        return min(self.inflight.values()) + INFLIGHT_TIMEOUT
+        return min(self.inflight.values()) + self.inflight_timeout
 
     # rows to manager -----------------------------------------------------
 
@@ -155,7 +158,7 @@ class JobView:
                     del self.inflight[uuid]
                     continue
                 if state == "pending":
-                    if now.mono - self.inflight[uuid] < INFLIGHT_TIMEOUT:
+                    if now.mono - self.inflight[uuid] < self.inflight_timeout:
                         seen.add(uuid)  # its request is on its way
                         continue
                     _logger.debug("job %s dispatched but not started: again", uuid)

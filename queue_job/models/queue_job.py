@@ -15,7 +15,7 @@ from .. import schema, transitions
 from ..exception import JobError
 from ..fields import JobSerialized
 from ..job import DONE, FAILED, PENDING, STARTED, STATES, WAIT_DEPENDENCIES
-from ..post_init_hook import ensure_dispatch_secret
+from ..post_init_hook import ensure_dispatch_secret, rotate_dispatch_secret
 
 _logger = logging.getLogger(__name__)
 
@@ -121,6 +121,16 @@ class QueueJob(models.Model):
     def init(self):
         schema.apply(self.env.cr)
         ensure_dispatch_secret(self.env)
+
+    @api.model
+    def rotate_dispatch_secret(self):
+        """Replace the secret signing the runner's requests, at run time
+        (``env['queue.job'].rotate_dispatch_secret()`` in ``odoo-bin
+        shell``, or over RPC): both are accepted for a minute."""
+        # who may change system parameters may rotate it
+        self.env["ir.config_parameter"].check_access_rights("write")
+        rotate_dispatch_secret(self.env)
+        return True
 
     # ------------------------------------------------------------------
     # computed fields

@@ -1,0 +1,63 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""Tickets and seats, the worker's side.
+
+A signed runjob request carries the nonce of a ticket the runner wrote
+before sending it (``queue_job_ticket``, schema.py). Owns the SQL a slot runs
+on it: the ticket is consumed by the statement that claims the slot's first
+job (no valid ticket, no job: a replayed request, one whose ticket the
+runner replaced or revoked, an expired one), and a consumed ticket is the
+slot's *seat*: every later claim of the slot goes only while the seat row
+exists (read ``FOR KEY SHARE``, so that a seat the runner deletes meanwhile
+makes the claim fail), and the slot deletes it in its last transaction.
+The runner's side (issuing, counting, revoking, sweeping) is
+jobrunner/tickets.py.
+"""
+import os
+import socket
+
+HOSTNAME = socket.gethostname()
+
+# the ticket of the request, consumed (as a CTE named "ticket"): unconsumed,
+# not expired, for the requested job
+CONSUME = (
+    "UPDATE queue_job_ticket SET consumed_at = now() AT TIME ZONE 'UTC',"
+    " backend = pg_backend_pid(), backend_start = (SELECT backend_start"
+    " FROM pg_stat_get_activity(pg_backend_pid())),"
+    " worker_pid = %s, worker_hostname = %s"
+    " WHERE nonce = %s::uuid AND job_uuid = %s AND consumed_at IS NULL"
+    " AND expires_at > now() AT TIME ZONE 'UTC'"
+)
+# a claim made with the ticket consumed by the same statement
+WITH_TICKET = " AND EXISTS (SELECT 1 FROM ticket)"
+# a claim of the slot's next job: only while its seat is there
+SEATED = (
+    " AND EXISTS (SELECT 1 FROM queue_job_ticket WHERE nonce = %s::uuid"
+    " FOR KEY SHARE)"
+)
+RELEASE = "DELETE FROM queue_job_ticket WHERE nonce = %s::uuid"
+
+
+class Ticket:
+    """The ticket ``nonce`` of a request for job ``job_uuid``."""
+
+    __slots__ = ("nonce", "job_uuid")
+
+    def __init__(self, nonce, job_uuid):
+        self.nonce = nonce
+        self.job_uuid = job_uuid
+
+    def consume_cte(self):
+        """(sql, params) of the CTE consuming the ticket, to put before a
+        claim that ends with ``WITH_TICKET``."""
+        return (
+            "WITH ticket AS (" + CONSUME + " RETURNING 1) ",
+            (os.getpid(), HOSTNAME, self.nonce, self.job_uuid),
+        )
+
+    def consume(self, cr):
+        """Consume the ticket alone, in the open transaction; whether this
+        transaction holds it now (as a seat)."""
+        sql, params = self.consume_cte()
+        # the CTE's own rows: the statement does not see its changes
+        cr.execute(sql + "SELECT count(*) FROM ticket", params)
+        return cr.fetchone()[0] == 1
