@@ -5,7 +5,8 @@ Owns the runner's connection to it (autocommit, LISTEN, the prepared pass
 query), what it reads from it for scheduling (channel strings with pending
 jobs, runtime channel settings, the pass itself) and the dispatch of its
 jobs, and puts together the parts kept apart: the lead (lease.py), the view
-of its jobs (view.py) and its housekeeping (housekeeping.py). ``tick`` is
+of its jobs (view.py), its housekeeping (housekeeping.py) and its history
+(history.py). ``tick`` is
 one turn of the runner's loop for this database.
 """
 import json
@@ -18,6 +19,7 @@ import psycopg2.extensions
 from .. import schema
 from .channels import ChannelManager
 from .dispatch import sign
+from .history import History
 from .housekeeping import Housekeeping
 from .lease import Lease
 from .view import JobView
@@ -102,6 +104,7 @@ class Database:
         self.view = JobView(name, manager)
         self.lease = Lease(name, runner.identity)
         self.housekeeping = Housekeeping(name, runner.wake_crons)
+        self.history = History(name, runner.history_days)
         self.secret = None
         self.changed = True  # something may be dispatchable
         self.next_discovery = 0.0  # monotonic
@@ -206,6 +209,10 @@ class Database:
                 if self.housekeeping.run(cr, now):
                     self.changed = True
             busy = True
+        if self.history.due(now):
+            with self.cursor() as cr:
+                self.history.run(cr, now)
+            busy = True
         if now.mono >= self.next_discovery:
             self.discover_channels(now)
             self.changed = busy = True
@@ -234,6 +241,7 @@ class Database:
             times += [
                 self.next_discovery,
                 self.housekeeping.next_run,
+                self.history.next_run,
                 self.next_config,
                 now.deadline(self.manager.get_wakeup_time()),
                 now.deadline(self.view.next_eta),

@@ -5,7 +5,8 @@ Owns what the runner repairs rather than schedules: ``started`` jobs whose
 worker process died (back to ``pending`` with one more try, or ``failed``
 with a failure notice once their tries are exhausted, and the cron that
 posts the notices woken), ``enqueued`` jobs that no worker took, and the
-metric counter rows of dead processes (folded into shard 0). A worker
+metric counter rows of dead processes (folded into shard 0), and what the
+jobs found dead add to the counters. A worker
 process is alive while it holds its advisory lock (execution/liveness.py).
 """
 import logging
@@ -59,7 +60,17 @@ UPDATE queue_job j
        worker_key = NULL
   FROM dead d
  WHERE j.id = d.id
-RETURNING j.id, j.uuid, j.state, j.retry
+RETURNING j.id, j.uuid, j.state, j.retry, j.channel
+), counted AS (
+-- for the metrics and the history: a run that ended found dead, the job
+-- failed or to be tried again
+INSERT INTO queue_job_counter AS c (channel, name, shard, value)
+SELECT coalesce(m.channel, 'root'), n.name, 0, count(*)
+  FROM moved m
+ CROSS JOIN LATERAL (VALUES ('dead_jobs_found'), ('started'),
+       (CASE WHEN m.state = 'failed' THEN 'failed' ELSE 'postponed' END)) AS n (name)
+ GROUP BY 1, 2
+    ON CONFLICT (channel, name, shard) DO UPDATE SET value = c.value + EXCLUDED.value
 )"""
 )
 _REQUEUE_DEAD = "WITH " + _DEAD + " SELECT uuid, state, retry FROM moved"
@@ -80,15 +91,21 @@ SELECT res_id, now() AT TIME ZONE 'UTC' FROM ir_model_data
  WHERE module = 'queue_job' AND name = 'ir_cron_failure_notices'
 """
 
-# the counter rows of processes that are gone, folded into shard 0
+# the counter rows of processes that are gone, folded into shard 0: worker
+# processes (shard = their liveness key) and the backends that enqueued jobs
+# (shard = minus their pid; a row a backend is writing is left for later)
 _FOLD_COUNTERS = (
     """
 WITH gone AS (
     DELETE FROM queue_job_counter c
-     WHERE c.shard <> 0
-       AND NOT """
-    + _LOCK_HELD % "c.shard"
+     WHERE (c.channel, c.name, c.shard) IN (
+           SELECT k.channel, k.name, k.shard FROM queue_job_counter k
+            WHERE k.shard > 0 AND NOT """
+    + _LOCK_HELD % "k.shard"
     + """
+               OR k.shard < 0 AND NOT EXISTS (
+                  SELECT 1 FROM pg_stat_activity a WHERE a.pid = -k.shard)
+              FOR UPDATE SKIP LOCKED)
     RETURNING c.channel, c.name, c.value
 )
 INSERT INTO queue_job_counter AS c (channel, name, shard, value)

@@ -21,11 +21,11 @@ from typing import Optional
 import psycopg2
 import psycopg2.extensions
 
-from . import config as qj_config
-from . import discovery
+from . import config as qj_config, discovery
 from .clock import Now
 from .database import Database
 from .dispatch import Dispatcher
+from .history import DEFAULT_DAYS as DEFAULT_HISTORY_DAYS
 
 _logger = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ class QueueJobRunner:
         dbfilter: Optional[str] = None,
         slot_budget_ms: int = DEFAULT_SLOT_BUDGET_MS,
         connect_info=None,
+        history_days: int = DEFAULT_HISTORY_DAYS,
     ):
         # where the jobs are sent
         self.scheme, self.host, self.port = scheme, host, port
@@ -60,6 +61,7 @@ class QueueJobRunner:
         self.channel_config_string = channel_config_string or "root:1"
         self.root_capacity = qj_config.root_capacity(self.channel_config_string)
         self.slot_budget_ms = slot_budget_ms
+        self.history_days = history_days
         # which databases, and how to reach them
         self.db_settings = db_settings or {}
         self.db_names = db_names
@@ -112,6 +114,7 @@ class QueueJobRunner:
             dbfilter=odoo_config.get("dbfilter") or None,
             slot_budget_ms=int(budget) if budget else DEFAULT_SLOT_BUDGET_MS,
             connect_info=lambda name: odoo.sql_db.connection_info_for(name)[1],
+            history_days=settings.history_days,
         )
 
     # connections -------------------------------------------------------------
