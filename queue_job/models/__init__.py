@@ -5,5 +5,6 @@ from . import (
     queue_job,
     queue_job_channel,
     queue_job_function,
+    queue_job_dashboard,
     queue_job_ui,
 )

@@ -1,9 +1,7 @@
 """The per-minute history: rolled up by the leading runner from the metric
 counters, each count once whatever the number of runners, restarts or
 concurrent roll-ups."""
-import os
 import random
-import signal
 import threading
 import time
 
@@ -135,9 +133,7 @@ def test_two_runners_history_counts_each_job_once(db, servers):
     )[0]
     assert runs == latency == runtime == 53
     # a backlog sample was taken
-    assert db.scalar(
-        "SELECT count(*) FROM queue_job_history WHERE pending IS NOT NULL"
-    )
+    assert db.scalar("SELECT count(*) FROM queue_job_history WHERE pending IS NOT NULL")
 
 
 def test_dead_jobs_count_in_metrics_and_history(db, servers):
@@ -176,3 +172,57 @@ def test_history_days_prunes_old_minutes(db):
     finally:
         conn.close()
     assert db.query("SELECT done FROM queue_job_history WHERE done > 0") == [(7,)]
+
+
+def test_dashboard_pause_resume_and_history_with_a_real_runner(db, servers):
+    """What the Overview's buttons call (dashboard_set_channel) takes effect
+    on dispatch within 5 s; the Overview reads the runner's real history and
+    its lead."""
+    server = servers.start(db.name, channels="root:4,root.dash:2", workers=3)
+    rpc = servers.rpc(server)
+    first = rpc.enqueue(
+        *[{"tag": "dash%02d" % i, "channel": "root.dash"} for i in range(5)]
+    )
+    db.wait_states(first, timeout=30)
+    rpc.call("queue.job", "dashboard_set_channel", "root.dash", paused=True)
+    paused_at = time.time()
+    time.sleep(2)  # slots end within their budget
+    held = rpc.enqueue({"tag": "dash_held", "channel": "root.dash"})
+    time.sleep(5)
+    assert db.states(held) == {held[0]: "pending"}
+    assert not [t for t in db.traces("dash") if t[3] >= paused_at + 2]
+    rpc.call("queue.job", "dashboard_set_channel", "root.dash", paused=False)
+    resumed = time.time()
+    db.wait_states(held, timeout=5)
+    assert time.time() - resumed < 5
+    # the history the runner rolled up, as the Overview reads it
+    wait_for(lambda: sums(db) == counters(db) and sums(db)[2] == 6, 30, "roll-up")
+    # over JSON-RPC, as the web client asks (XML-RPC has no None)
+    answer = requests.post(
+        server.url + "/jsonrpc",
+        json={
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {
+                "service": "object",
+                "method": "execute_kw",
+                "args": [
+                    db.name,
+                    rpc.uid,
+                    "admin",
+                    "queue.job",
+                    "get_dashboard",
+                    ["1h"],
+                ],
+            },
+        },
+        timeout=30,
+    ).json()
+    dashboard = answer["result"]
+    points = dashboard["series"]["points"]
+    assert sum(p["done"] for p in points) == 6
+    assert sum(p["enqueued"] for p in points) == 6
+    assert any(p["latency_p95"] is not None for p in points)
+    (runner,) = dashboard["runners"]
+    assert runner["leading"] and runner["since"] and not runner["problems"]
+    assert {"root", "root.dash"} <= {c["channel"] for c in runner["channels"]}
