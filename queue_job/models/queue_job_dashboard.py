@@ -18,22 +18,22 @@ from .. import metrics, schema
 WINDOWS = {"1h": (3600, 60), "24h": (86400, 900), "7d": (7 * 86400, 3600)}
 TOP_FAILING = 5
 
+# one pass over the window's rows: the counts, the backlog samples and,
+# bucket by bucket, the latency histogram of each point (subscripts, not
+# unnest: a week of minutes stays one row each)
 _SERIES = """
 SELECT floor(extract(epoch FROM minute) / %(step)s)::bigint * %(step)s AS t,
        sum(enqueued), sum(done), sum(failed), sum(retried), sum(dead),
-       sum(pending), max(oldest_pending_age)
+       sum(pending), max(oldest_pending_age), {buckets}
   FROM queue_job_history
  WHERE minute >= (now() AT TIME ZONE 'UTC') - %(seconds)s * interval '1 second'
  GROUP BY 1 ORDER BY 1
-"""
-# the latency histogram of each point, bucket by bucket
-_LATENCY = """
-SELECT floor(extract(epoch FROM h.minute) / %(step)s)::bigint * %(step)s AS t,
-       b.i, sum(b.v)
-  FROM queue_job_history h, unnest(h.latency_buckets) WITH ORDINALITY AS b (v, i)
- WHERE h.minute >= (now() AT TIME ZONE 'UTC') - %(seconds)s * interval '1 second'
- GROUP BY 1, 2
-"""
+""".format(
+    buckets=", ".join(
+        "coalesce(sum(latency_buckets[%d]), 0)" % (i + 1)
+        for i in range(len(schema.LATENCY_BUCKETS) + 1)
+    )
+)
 
 
 def quantile(buckets, bounds, q):
@@ -81,17 +81,10 @@ class QueueJob(models.Model):
         seconds, step = WINDOWS[window]
         params = {"seconds": seconds, "step": step}
         cr.execute(_SERIES, params)
-        rows = cr.fetchall()
-        cr.execute(_LATENCY, params)
-        latency = {}
-        for t, index, value in cr.fetchall():
-            point = latency.setdefault(t, [0.0] * (len(schema.LATENCY_BUCKETS) + 1))
-            if index <= len(point):
-                point[index - 1] += value
         bounds = list(schema.LATENCY_BUCKETS)
         points = []
-        for t, enqueued, done, failed, retried, dead, pending, oldest in rows:
-            buckets = latency.get(t, [])
+        for row in cr.fetchall():
+            t, enqueued, done, failed, retried, dead, pending, oldest = row[:8]
             points.append(
                 {
                     "t": t,
@@ -102,7 +95,7 @@ class QueueJob(models.Model):
                     "dead": int(dead),
                     "pending": int(pending) if pending is not None else None,
                     "oldest_age": oldest,
-                    "latency_p95": quantile(buckets, bounds, 0.95),
+                    "latency_p95": quantile(row[8:], bounds, 0.95),
                 }
             )
         return {"points": points, "step": step, "seconds": seconds}
