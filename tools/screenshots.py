@@ -186,7 +186,7 @@ while time.time() < end:
     env.cr.commit()
     time.sleep(1.5)
 """
-TRAFFIC_SECONDS = 150
+TRAFFIC_SECONDS = int(os.environ.get("QJ_SHOTS_TRAFFIC_SECONDS", "150"))
 
 
 def prepare_db(name):
@@ -297,10 +297,16 @@ def take_overview(url, db, out):
     try:
         browser.resize(WIDTH, 1100)
         login(browser, url, db)
-        browser.goto(
-            url + "/web#action=queue_job.action_queue_job_overview",
-            ".o_queue_job_overview canvas[data-chart='throughput'][data-points]",
-        )
+        try:
+            browser.goto(
+                url + "/web#action=queue_job.action_queue_job_overview",
+                ".o_queue_job_overview canvas[data-chart='throughput'][data-points]",
+            )
+        except TimeoutError:
+            text = browser.evaluate("document.body.innerText.slice(0, 800)")
+            raise RuntimeError(
+                "the Overview did not draw its charts: %s\n%s" % (browser.errors, text)
+            ) from None
         time.sleep(2)
         browser.screenshot(os.path.join(out, "overview.png"))
     finally:
@@ -324,7 +330,9 @@ def main():
             db, workers=2, channels="root:3,root.sale:1,root.reports:1"
         ) as server:
             server.wait_ready(db, timeout=120)
-            qjdev.odoo_shell(db, TRAFFIC % {"seconds": TRAFFIC_SECONDS})
+            qjdev.odoo_shell(
+                db, TRAFFIC % {"seconds": TRAFFIC_SECONDS}
+            ).check_returncode()
             time.sleep(12)  # the last roll-up
             take_overview(server.url, db, args.out)
     finally:

@@ -77,8 +77,10 @@ class TestJobQueueTours(HttpCase):
             failing = self.partner.with_delay(channel="root.tour").write(
                 {"x_tour_dashboard_code": "B-2"}
             )
+            # a second channel: each row of the Overview has its own settings
+            other = self.partner.with_delay(channel="root.other").name_get()
             env["queue.job"].flush()
-            uuids.append(failing.uuid)
+            uuids += [failing.uuid, other.uuid]
             for uuid in uuids:
                 run_request(cr, cr.dbname, uuid, signed=True)
             cr.execute(
@@ -91,9 +93,9 @@ class TestJobQueueTours(HttpCase):
             )
             self.assertTrue(History(cr.dbname).roll_up(cr))
         series = env["queue.job"].get_dashboard("1h")["series"]["points"]
-        self.assertEqual(sum(p["done"] for p in series), 3)
+        self.assertEqual(sum(p["done"] for p in series), 4)
         self.assertEqual(sum(p["failed"] for p in series), 1)
-        self.assertGreaterEqual(sum(p["enqueued"] for p in series), 4)
+        self.assertGreaterEqual(sum(p["enqueued"] for p in series), 5)
         action = self.env.ref("queue_job.action_queue_job_overview")
         self.start_tour(
             "/web#action=%d" % action.id, "queue_job_dashboard_tour", login="admin"

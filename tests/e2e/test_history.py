@@ -226,3 +226,43 @@ def test_dashboard_pause_resume_and_history_with_a_real_runner(db, servers):
     (runner,) = dashboard["runners"]
     assert runner["leading"] and runner["since"] and not runner["problems"]
     assert {"root", "root.dash"} <= {c["channel"] for c in runner["channels"]}
+
+
+def test_fold_keeps_sums_and_skips_live_backends(db):
+    """The enqueue counts of gone backends fold into shard 0 (the sums stay
+    the same); a live backend's row, even locked by its open transaction,
+    is left alone and the fold does not wait for it."""
+    housekeeping = pure_import.load("jobrunner.housekeeping")
+    live = psycopg2.connect(dbname=db.name)
+    try:
+        with live.cursor() as cr:
+            cr.execute("SELECT pg_backend_pid()")
+            pid = cr.fetchone()[0]
+            # this backend's row, locked until it commits
+            cr.execute(
+                "INSERT INTO queue_job_counter VALUES ('root', 'enqueued', %s, 3)",
+                (-pid,),
+            )
+        db.query(
+            "INSERT INTO queue_job_counter VALUES ('root', 'enqueued', -999999999, 5),"
+            " ('root', 'enqueued', -999999998, 2)"
+        )
+        before = db.scalar(
+            "SELECT sum(value) FROM queue_job_counter WHERE name = 'enqueued'"
+        )
+        started = time.time()
+        db.query(housekeeping._FOLD_COUNTERS, {"ns": schema.LOCK_NAMESPACE})
+        assert time.time() - started < 2
+        live.commit()
+        rows = dict(
+            db.query(
+                "SELECT shard, value FROM queue_job_counter WHERE name = 'enqueued'"
+            )
+        )
+        assert rows[0] == 7 and rows[-pid] == 3 and len(rows) == 2, rows
+        after = db.scalar(
+            "SELECT sum(value) FROM queue_job_counter WHERE name = 'enqueued'"
+        )
+        assert after == before + 3
+    finally:
+        live.close()

@@ -241,8 +241,9 @@ odoo.define("queue_job.tours", function (require) {
         {test: true},
         [
             {
-                content: "The throughput chart is drawn from the history: 3 jobs done",
-                trigger: ".o_queue_job_overview canvas[data-chart='throughput'][data-total='3']",
+                content: "The throughput chart is drawn from the history: 4 jobs done",
+                trigger: ".o_queue_job_overview canvas[data-chart='throughput'][data-total='4']",
+                extra_trigger: "tr[data-channel='root.other'] .o_queue_job_pause",
                 run: function () {
                     const canvas = document.querySelector(
                         "canvas[data-chart='throughput']"
@@ -274,7 +275,7 @@ odoo.define("queue_job.tours", function (require) {
             {
                 content: "The 24 h window is drawn, with the same jobs",
                 trigger: ".o_queue_job_window.active[data-window='24h']",
-                extra_trigger: "canvas[data-chart='throughput'][data-total='3']",
+                extra_trigger: "canvas[data-chart='throughput'][data-total='4']",
                 run: function () {},
             },
             {
