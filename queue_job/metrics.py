@@ -19,6 +19,12 @@ ERROR_GRACE = timedelta(seconds=30)
 
 _STATES = ("wait_dependencies", "pending", "enqueued", "started", "failed")
 
+# counter name prefix -> (metric family, bucket bounds)
+_HISTOGRAMS = {
+    "latency": ("queue_job_start_latency_seconds", schema.LATENCY_BUCKETS),
+    "runtime": ("queue_job_run_seconds", schema.RUNTIME_BUCKETS),
+}
+
 
 def _escape(value):
     return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
@@ -65,6 +71,43 @@ def lease(cr):
     return info
 
 
+# Per channel, the oldest due pending job: a walk over the (channel,
+# priority) pairs of the pending index, then the first due job of each pair
+# in creation order; as many index probes as pairs, whatever the backlog.
+_OLDEST_PENDING = """
+WITH RECURSIVE pairs AS (
+    (SELECT channel, priority FROM queue_job
+      WHERE state = 'pending' AND channel IS NOT NULL
+      ORDER BY channel, priority LIMIT 1)
+    UNION ALL
+    SELECT n.channel, n.priority
+      FROM pairs p
+     CROSS JOIN LATERAL (
+           SELECT j.channel, j.priority FROM queue_job j
+            WHERE j.state = 'pending' AND j.channel IS NOT NULL
+              AND (j.channel, j.priority) > (p.channel, p.priority)
+            ORDER BY j.channel, j.priority LIMIT 1) n
+)
+SELECT p.channel,
+       extract(epoch FROM (now() AT TIME ZONE 'UTC') - min(f.ready))::float8
+  FROM pairs p
+ CROSS JOIN LATERAL (
+       SELECT greatest(j.date_created, j.eta) AS ready FROM queue_job j
+        WHERE j.state = 'pending' AND j.channel = p.channel
+          AND j.priority = p.priority
+          AND (j.eta IS NULL OR j.eta <= (now() AT TIME ZONE 'UTC'))
+        ORDER BY j.date_created LIMIT 1) f
+ GROUP BY p.channel
+"""
+
+
+def oldest_pending_ages(cr):
+    """Per channel, the seconds its oldest due pending job has waited
+    (since it was created, or since its eta)."""
+    cr.execute(_OLDEST_PENDING)
+    return {channel: max(age, 0.0) for channel, age in cr.fetchall()}
+
+
 def health(cr):
     """Problems of the runner of this database (empty: healthy)."""
     info = lease(cr)
@@ -101,39 +144,35 @@ def collect(cr, dbname):
         "SELECT channel, name, sum(value) FROM queue_job_counter"
         " GROUP BY 1, 2 ORDER BY 1, 2"
     )
-    latency = {}
+    histograms = {}  # (prefix, channel) -> {bound or "sum": value}
     for channel, name, value in cr.fetchall():
-        if name.startswith("latency_le_"):
-            latency.setdefault(channel, {})[name[len("latency_le_") :]] = value
-        elif name == "latency_sum":
-            latency.setdefault(channel, {})["sum"] = value
+        prefix = next((p for p in _HISTOGRAMS if name.startswith(p + "_")), None)
+        if prefix is not None:
+            part = name[len(prefix) + 1 :]
+            part = part[len("le_") :] if part.startswith("le_") else part
+            histograms.setdefault((prefix, channel), {})[part] = value
         else:
             samples.append(
                 ("queue_job_%s_total" % name, dict(db=dbname, channel=channel), value)
             )
-    for channel, values in latency.items():
-        cumulated = 0.0
-        for bound in schema.LATENCY_BUCKETS:
-            cumulated += values.get(str(bound), 0.0)
-            samples.append(
-                (
-                    "queue_job_start_latency_seconds_bucket",
-                    dict(db=dbname, channel=channel, le=bound),
-                    cumulated,
-                )
-            )
-        cumulated += values.get("inf", 0.0)
+    for (prefix, channel), values in sorted(histograms.items()):
+        family, bounds = _HISTOGRAMS[prefix]
         labels = dict(db=dbname, channel=channel)
+        cumulated = 0.0
+        for bound in bounds:
+            cumulated += values.get(str(bound), 0.0)
+            samples.append((family + "_bucket", dict(labels, le=bound), cumulated))
+        cumulated += values.get("inf", 0.0)
+        samples.append((family + "_bucket", dict(labels, le="+Inf"), cumulated))
+        samples.append((family + "_count", labels, cumulated))
+        samples.append((family + "_sum", labels, values.get("sum", 0.0)))
+    for channel, age in sorted(oldest_pending_ages(cr).items()):
         samples.append(
             (
-                "queue_job_start_latency_seconds_bucket",
-                dict(labels, le="+Inf"),
-                cumulated,
+                "queue_job_oldest_pending_age_seconds",
+                dict(db=dbname, channel=channel),
+                age,
             )
-        )
-        samples.append(("queue_job_start_latency_seconds_count", labels, cumulated))
-        samples.append(
-            ("queue_job_start_latency_seconds_sum", labels, values.get("sum", 0.0))
         )
     info = lease(cr)
     host = socket.gethostname()
@@ -163,12 +202,26 @@ def collect(cr, dbname):
 
 _HELP = {
     "queue_job_jobs": ("gauge", "Jobs not finished, by channel and state."),
+    "queue_job_enqueued_total": ("counter", "Jobs created."),
+    "queue_job_started_total": ("counter", "Job runs that ended (any outcome)."),
     "queue_job_done_total": ("counter", "Jobs done."),
     "queue_job_failed_total": ("counter", "Jobs failed."),
-    "queue_job_postponed_total": ("counter", "Job runs postponed for a retry."),
+    "queue_job_postponed_total": (
+        "counter",
+        "Job runs to be tried again (postponed, or found dead and requeued).",
+    ),
+    "queue_job_dead_jobs_found_total": (
+        "counter",
+        "Started jobs whose worker process died, found by the runner.",
+    ),
     "queue_job_start_latency_seconds": (
         "histogram",
         "From when a job could run (created, or its eta) to its start.",
+    ),
+    "queue_job_run_seconds": ("histogram", "Run time of the jobs (every outcome)."),
+    "queue_job_oldest_pending_age_seconds": (
+        "gauge",
+        "Seconds the oldest due pending job of a channel has waited.",
     ),
     "queue_job_runner_up": ("gauge", "1 when a job runner leads the database."),
     "queue_job_runner_leader": (
@@ -192,11 +245,10 @@ def render(samples):
     announced = set()
     for name, labels, value in sorted(samples, key=lambda s: s[0]):
         family = name
-        for suffix in ("_bucket", "_count", "_sum"):
-            if name.startswith("queue_job_start_latency_seconds") and name.endswith(
-                suffix
-            ):
-                family = name[: -len(suffix)]
+        for histogram, _bounds in _HISTOGRAMS.values():
+            for suffix in ("_bucket", "_count", "_sum"):
+                if name == histogram + suffix:
+                    family = histogram
         if family not in announced and family in _HELP:
             kind, text = _HELP[family]
             lines.append("# HELP %s %s" % (family, text))

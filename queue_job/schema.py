@@ -99,6 +99,13 @@ BEGIN
     PERFORM pg_notify('queue_job', coalesce(channel, ''))
        FROM (SELECT DISTINCT channel FROM queue_job_new_rows
               WHERE state = 'pending') AS c;
+    -- the jobs created, per channel, for the metrics and the history: one
+    -- row per statement, in rows of this backend's own (shard = minus its
+    -- pid), so that enqueuing transactions never wait for each other
+    INSERT INTO queue_job_counter AS k (channel, name, shard, value)
+    SELECT coalesce(channel, 'root'), 'enqueued', -pg_backend_pid(), count(*)
+      FROM queue_job_new_rows GROUP BY 1
+        ON CONFLICT (channel, name, shard) DO UPDATE SET value = k.value + EXCLUDED.value;
     RETURN NULL;
 END;
 $body$ LANGUAGE plpgsql;
@@ -188,7 +195,9 @@ ALTER TABLE queue_job_runner_lease
     ADD COLUMN IF NOT EXISTS report text,
     ADD COLUMN IF NOT EXISTS dispatched_at timestamp,
     ADD COLUMN IF NOT EXISTS error text,
-    ADD COLUMN IF NOT EXISTS error_at timestamp;
+    ADD COLUMN IF NOT EXISTS error_at timestamp,
+    -- since when the holder leads (the Overview's runners)
+    ADD COLUMN IF NOT EXISTS since timestamp;
 """
 
 # Jobs the runner set failed (found dead too often) whose failure notice is
@@ -238,6 +247,46 @@ CREATE INDEX IF NOT EXISTS queue_job_ticket_job_idx ON queue_job_ticket (job_uui
 
 # upper bounds (seconds) of the enqueue-to-start latency histogram
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
+# upper bounds (seconds) of the run time histogram
+RUNTIME_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600)
+
+# Per minute and channel, what the counters above added (jobs enqueued,
+# started, done, failed, retried, found dead; latency and run time histograms,
+# one array element per bucket and a last one for the rest), and two samples
+# of the backlog: pending jobs and the age of the oldest due one. Written by
+# the leading runner (jobrunner/history.py), read by the Overview.
+# ``queue_job_history_mark`` holds the counter totals already rolled up, so
+# that each count goes into the history once, whoever rolls it up.
+HISTORY_TABLE = "queue_job_history"
+HISTORY = """
+CREATE TABLE IF NOT EXISTS queue_job_history (
+    channel varchar NOT NULL,
+    minute timestamp NOT NULL,
+    enqueued bigint NOT NULL DEFAULT 0,
+    started bigint NOT NULL DEFAULT 0,
+    done bigint NOT NULL DEFAULT 0,
+    failed bigint NOT NULL DEFAULT 0,
+    retried bigint NOT NULL DEFAULT 0,
+    dead bigint NOT NULL DEFAULT 0,
+    latency_sum double precision NOT NULL DEFAULT 0,
+    latency_buckets double precision[] NOT NULL DEFAULT '{}',
+    runtime_sum double precision NOT NULL DEFAULT 0,
+    runtime_buckets double precision[] NOT NULL DEFAULT '{}',
+    pending bigint,
+    oldest_pending_age double precision,
+    PRIMARY KEY (channel, minute)
+);
+CREATE INDEX IF NOT EXISTS queue_job_history_minute_idx ON queue_job_history (minute);
+CREATE TABLE IF NOT EXISTS queue_job_history_mark (
+    channel varchar NOT NULL,
+    name varchar NOT NULL,
+    value double precision NOT NULL,
+    PRIMARY KEY (channel, name)
+);
+"""
+# pg_advisory_xact_lock(LOCK_NAMESPACE, HISTORY_LOCK): one roll-up at a time
+# (worker keys are positive)
+HISTORY_LOCK = 0
 
 # what the runner checks before serving a database
 TRIGGER_NAMES = ("queue_job_notify", "queue_job_notify_update")
@@ -270,5 +319,6 @@ def apply(cr):
         cr.execute(CHANNEL_TRIGGER)
     cr.execute(LEASE)
     cr.execute(COUNTERS)
+    cr.execute(HISTORY)
     cr.execute(NOTICES)
     cr.execute(TICKETS)

@@ -6,7 +6,8 @@
 Builds a database with queue_job and realistic jobs (queue_job/tests/ui_data.py,
 run through ``odoo-bin shell``), serves it with ``qjdev.OdooServer``, logs in
 as admin and drives headless Chromium over its devtools protocol: the Jobs
-list, a failed job's form, a job's dependency graph and the Overview.
+list, a failed job's form, a job's dependency graph; then a runner runs jobs
+arriving for a few minutes and the Overview is taken with its history.
 """
 import argparse
 import base64
@@ -165,6 +166,29 @@ class Browser:
             shutil.rmtree(self.profile, ignore_errors=True)
 
 
+# jobs arriving for a few minutes while a real runner runs them, so that the
+# Overview draws its charts from the history the runner rolls up; a few
+# fail, on a field that does not exist
+TRAFFIC = """
+import time
+partners = env["res.partner"].search([], limit=5)
+end = time.time() + %(seconds)d
+i = 0
+while time.time() < end:
+    for partner in partners:
+        channel = ("root", "root.sale", "root.reports")[i %% 3]
+        partner.with_delay(channel=channel, description="Sync %%s" %% partner.name).name_get()
+        i += 1
+    if i %% 40 == 0:
+        partners[0].with_delay(description="Update the partner's legacy code").write(
+            {"x_legacy_partner_code": "A-%%d" %% i}
+        )
+    env.cr.commit()
+    time.sleep(1.5)
+"""
+TRAFFIC_SECONDS = int(os.environ.get("QJ_SHOTS_TRAFFIC_SECONDS", "150"))
+
+
 def prepare_db(name):
     qjdev.clone_db(qjdev.base_template(), name)
     qjdev.install_db(name, ["queue_job"], log_path="/dev/null")
@@ -264,11 +288,26 @@ def take(url, db, failed_id, graph_job_id, out):
         )
         time.sleep(2)
         browser.screenshot(os.path.join(out, "dependency_graph.png"))
-        browser.resize(WIDTH, 520)
-        browser.goto(
-            url + "/web#action=queue_job.action_queue_job_overview",
-            ".o_queue_job_overview_table",
-        )
+    finally:
+        browser.close()
+
+
+def take_overview(url, db, out):
+    browser = Browser()
+    try:
+        browser.resize(WIDTH, 1100)
+        login(browser, url, db)
+        try:
+            browser.goto(
+                url + "/web#action=queue_job.action_queue_job_overview",
+                ".o_queue_job_overview canvas[data-chart='throughput'][data-points]",
+            )
+        except TimeoutError:
+            text = browser.evaluate("document.body.innerText.slice(0, 800)")
+            raise RuntimeError(
+                "the Overview did not draw its charts: %s\n%s" % (browser.errors, text)
+            ) from None
+        time.sleep(2)
         browser.screenshot(os.path.join(out, "overview.png"))
     finally:
         browser.close()
@@ -286,6 +325,16 @@ def main():
         with qjdev.OdooServer(db, workers=0, channels="root:0") as server:
             server.wait_http(120)
             take(server.url, db, failed_id, graph_job_id, args.out)
+        # the Overview with a runner at work: real history, a leading runner
+        with qjdev.OdooServer(
+            db, workers=2, channels="root:3,root.sale:1,root.reports:1"
+        ) as server:
+            server.wait_ready(db, timeout=120)
+            qjdev.odoo_shell(
+                db, TRAFFIC % {"seconds": TRAFFIC_SECONDS}
+            ).check_returncode()
+            time.sleep(12)  # the last roll-up
+            take_overview(server.url, db, args.out)
     finally:
         if not args.keep:
             qjdev.drop_db(db)

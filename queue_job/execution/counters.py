@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
-"""The metric counts of a slot's jobs (done, failed, postponed, start
-latency), for the monitoring routes (metrics.py).
+"""The metric counts of a slot's jobs (started, done, failed, postponed,
+start latency, run time), for the monitoring routes (metrics.py) and the
+history (jobrunner/history.py).
 
 Owns how outcomes become rows of ``queue_job_counter``: counted when their
 transaction commits, written in a transaction of the slot once per slot (or
@@ -8,6 +9,8 @@ every COUNTS_EVERY jobs), each process into rows of its own (shard = its
 liveness key), so that no two transactions compete for a row. The runner
 folds the rows of dead processes (jobrunner/housekeeping.py).
 """
+from datetime import datetime
+
 from .. import schema
 
 # a slot writes its metric counts when it ends, or after this many jobs
@@ -20,19 +23,29 @@ _ADD = (
 )
 
 
-def outcome_counts(claim, outcome):
+def bucket_name(prefix, bounds, value):
+    """The counter name of the histogram bucket ``value`` falls in."""
+    bound = next((b for b in bounds if value <= b), "inf")
+    return "%s_le_%s" % (prefix, bound)
+
+
+def outcome_counts(claim, outcome, now=None):
     """Rows added to queue_job_counter for the run of ``claim`` that ended
-    as ``outcome``: (channel, name, shard, value)."""
-    bucket = next(
-        ("latency_le_%s" % b for b in schema.LATENCY_BUCKETS if claim.latency <= b),
-        "latency_le_inf",
+    as ``outcome`` at ``now`` (UTC): (channel, name, shard, value). A run is
+    counted as started when it ends, with its outcome."""
+    runtime = max(
+        ((now or datetime.utcnow()) - claim.date_started).total_seconds(), 0.0
     )
     shard = claim.key
     channel = claim.channel or "root"
+    latency = bucket_name("latency", schema.LATENCY_BUCKETS, claim.latency)
     return [
+        (channel, "started", shard, 1.0),
         (channel, outcome, shard, 1.0),
-        (channel, bucket, shard, 1.0),
+        (channel, latency, shard, 1.0),
         (channel, "latency_sum", shard, claim.latency),
+        (channel, bucket_name("runtime", schema.RUNTIME_BUCKETS, runtime), shard, 1.0),
+        (channel, "runtime_sum", shard, runtime),
     ]
 
 

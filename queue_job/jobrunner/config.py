@@ -41,6 +41,8 @@ _SETTINGS = {
     "jobrunner_db_port": ("db_port", None),
     "jobrunner_db_user": ("db_user", None),
     "jobrunner_db_password": ("db_password", None),
+    # days of per-minute history kept (jobrunner/history.py)
+    "history_days": (None, 14),
 }
 
 
@@ -59,6 +61,7 @@ class RunnerSettings:
     jobrunner_db_port: Optional[int] = None
     jobrunner_db_user: Optional[str] = None
     jobrunner_db_password: Optional[str] = None
+    history_days: int = 14
     extra: Mapping[str, str] = dataclasses.field(
         default_factory=lambda: types.MappingProxyType({})
     )
@@ -79,6 +82,18 @@ def _port(value, source):
     if isinstance(value, bool) or not text.isdigit() or not 0 < int(text) < 65536:
         raise ValueError(
             "invalid port %r (from %s): expected a whole number from 1 to 65535"
+            % (value, source)
+        )
+    return int(text)
+
+
+def _days(value, source):
+    """``value`` as a number of days (a whole number from 1), or ValueError
+    naming its source."""
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or int(text) < 1:
+        raise ValueError(
+            "invalid number of days %r (from %s): expected a whole number from 1"
             % (value, source)
         )
     return int(text)
@@ -112,6 +127,7 @@ def load_settings(environ, section=None, odoo_options=None):
         value, source = values[key]
         if value is not None:
             settings[key] = _port(value, source)
+    settings["history_days"] = _days(*values["history_days"])
     scheme, source = values["scheme"]
     settings["scheme"] = scheme = str(scheme).strip().lower()
     if scheme not in ("http", "https"):

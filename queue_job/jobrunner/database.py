@@ -5,7 +5,8 @@ Owns the runner's connection to it (autocommit, LISTEN, the prepared pass
 query), what it reads from it for scheduling (channel strings with pending
 jobs, runtime channel settings, the pass itself) and the dispatch of its
 jobs, and puts together the parts kept apart: the lead (lease.py), the view
-of its jobs (view.py) and its housekeeping (housekeeping.py). ``tick`` is
+of its jobs (view.py), its housekeeping (housekeeping.py) and its history
+(history.py). ``tick`` is
 one turn of the runner's loop for this database.
 """
 import json
@@ -20,6 +21,7 @@ from .. import schema
 from . import session, tickets
 from .channels import ChannelManager
 from .dispatch import SECRET_PARAMS, key_id, sign, signing_secret
+from .history import History
 from .housekeeping import Housekeeping
 from .lease import Lease
 from .view import JobView
@@ -106,6 +108,7 @@ class Database:
         self.tickets = False  # the database has the ticket table
         self.ticket_ttl = runner.dispatch_ttl
         self.view.inflight_timeout = self.ticket_ttl + 1
+        self.history = History(name, runner.history_days)
         self.changed = True  # something may be dispatchable
         self.next_discovery = 0.0  # monotonic
         self.next_config = 0.0  # monotonic
@@ -220,6 +223,10 @@ class Database:
                 if self.tickets and self.keep_tickets(cr):
                     self.changed = True
             busy = True
+        if self.history.due(now):
+            with self.cursor() as cr:
+                self.history.run(cr, now)
+            busy = True
         if now.mono >= self.next_discovery:
             self.discover_channels(now)
             self.changed = busy = True
@@ -248,6 +255,7 @@ class Database:
             times += [
                 self.next_discovery,
                 self.housekeeping.next_run,
+                self.history.next_run,
                 self.next_config,
                 now.deadline(self.manager.get_wakeup_time()),
                 now.deadline(self.view.next_eta),

@@ -5,10 +5,11 @@ Owns what the runner repairs rather than schedules: ``started`` jobs whose
 worker process died (back to ``pending`` with one more try, or ``failed``
 with a failure notice once their tries are exhausted, and the cron that
 posts the notices woken), ``enqueued`` jobs that no worker took, and the
-metric counter rows of dead processes (folded into shard 0). A started job
-is dead when the database backend running it is gone (states.DEAD); a worker
-process is alive while it holds its advisory lock (execution/liveness.py),
-which says whose counter rows are folded.
+metric counter rows of dead processes (folded into shard 0), and what the
+jobs found dead add to the counters. A started job is dead when the database
+backend running it is gone (states.DEAD); a worker process is alive while it
+holds its advisory lock (execution/liveness.py), which says whose counter rows
+are folded.
 """
 import logging
 from datetime import timedelta
@@ -22,16 +23,32 @@ HOUSEKEEPING_INTERVAL = 2
 ENQUEUED_TIMEOUT = 5
 FOLD_INTERVAL = 60
 
+# for the metrics and the history: what the jobs found dead add to the
+# counters (a run that ended found dead, the job failed or to be tried again)
+_COUNT_DEAD = """
+, counted AS (
+INSERT INTO queue_job_counter AS c (channel, name, shard, value)
+SELECT coalesce(m.channel, 'root'), n.name, 0, count(*)
+  FROM moved m
+ CROSS JOIN LATERAL (VALUES ('dead_jobs_found'), ('started'),
+       (CASE WHEN m.state = 'failed' THEN 'failed' ELSE 'postponed' END)) AS n (name)
+ GROUP BY 1, 2
+    ON CONFLICT (channel, name, shard) DO UPDATE SET value = c.value + EXCLUDED.value
+)"""
 # dead started jobs (states.DEAD): back to pending with one more try, or
 # failed once their tries are exhausted
 _REQUEUE_DEAD = (
-    "WITH " + states.requeue_dead() + " SELECT uuid, state, retry FROM moved"
+    "WITH "
+    + states.requeue_dead()
+    + _COUNT_DEAD
+    + " SELECT uuid, state, retry FROM moved"
 )
 # the same, keeping the failed ones for their failure notice (the cron posting
 # them is triggered once the statement is committed)
 _REQUEUE_DEAD_NOTICED = (
     "WITH "
     + states.requeue_dead()
+    + _COUNT_DEAD
     + """, noticed AS (
 INSERT INTO queue_job_failure_notice (job_id)
 SELECT id FROM moved WHERE state = 'failed' ON CONFLICT DO NOTHING
@@ -44,15 +61,21 @@ SELECT res_id, now() AT TIME ZONE 'UTC' FROM ir_model_data
  WHERE module = 'queue_job' AND name = 'ir_cron_failure_notices'
 """
 
-# the counter rows of processes that are gone, folded into shard 0
+# the counter rows of processes that are gone, folded into shard 0: worker
+# processes (shard = their liveness key) and the backends that enqueued jobs
+# (shard = minus their pid; a row a backend is writing is left for later)
 _FOLD_COUNTERS = (
     """
 WITH gone AS (
     DELETE FROM queue_job_counter c
-     WHERE c.shard <> 0
-       AND NOT """
-    + states.LOCK_HELD % "c.shard"
+     WHERE (c.channel, c.name, c.shard) IN (
+           SELECT k.channel, k.name, k.shard FROM queue_job_counter k
+            WHERE k.shard > 0 AND NOT """
+    + states.LOCK_HELD % "k.shard"
     + """
+               OR k.shard < 0 AND NOT EXISTS (
+                  SELECT 1 FROM pg_stat_activity a WHERE a.pid = -k.shard)
+              FOR UPDATE SKIP LOCKED)
     RETURNING c.channel, c.name, c.value
 )
 INSERT INTO queue_job_counter AS c (channel, name, shard, value)

@@ -19,13 +19,16 @@ LEASE_RENEW = 5
 
 _TAKE_OR_RENEW = """
 INSERT INTO queue_job_runner_lease AS l
-       (name, holder, expires_at, renewed_at, report, dispatched_at, error, error_at)
+       (name, holder, expires_at, renewed_at, report, dispatched_at, error, error_at,
+        since)
 VALUES ('runner', %(holder)s,
         (now() AT TIME ZONE 'UTC') + %(ttl)s * interval '1 second',
         now() AT TIME ZONE 'UTC', %(report)s, %(dispatched_at)s, %(error)s,
-        %(error_at)s)
+        %(error_at)s, now() AT TIME ZONE 'UTC')
 ON CONFLICT (name) DO UPDATE
    SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at,
+       since = CASE WHEN l.holder = EXCLUDED.holder
+                    THEN coalesce(l.since, EXCLUDED.since) ELSE EXCLUDED.since END,
        renewed_at = EXCLUDED.renewed_at, report = EXCLUDED.report,
        dispatched_at = EXCLUDED.dispatched_at, error = EXCLUDED.error,
        error_at = EXCLUDED.error_at

@@ -25,6 +25,7 @@ from . import config as qj_config, discovery, session, tickets
 from .clock import Now
 from .database import Database
 from .dispatch import Dispatcher
+from .history import DEFAULT_DAYS as DEFAULT_HISTORY_DAYS
 
 _logger = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class QueueJobRunner:
         slot_budget_ms: int = DEFAULT_SLOT_BUDGET_MS,
         connect_info=None,
         dispatch_ttl: int = tickets.DEFAULT_TTL,
+        history_days: int = DEFAULT_HISTORY_DAYS,
     ):
         # where the jobs are sent
         self.scheme, self.host, self.port = scheme, host, port
@@ -62,6 +64,7 @@ class QueueJobRunner:
         self.slot_budget_ms = slot_budget_ms
         # seconds a dispatch request and its ticket are valid
         self.dispatch_ttl = dispatch_ttl
+        self.history_days = history_days
         # which databases, and how to reach them
         self.db_settings = db_settings or {}
         self.db_names = db_names
@@ -116,6 +119,7 @@ class QueueJobRunner:
             slot_budget_ms=int(budget) if budget else DEFAULT_SLOT_BUDGET_MS,
             connect_info=lambda name: odoo.sql_db.connection_info_for(name)[1],
             dispatch_ttl=int(ttl) if ttl else tickets.DEFAULT_TTL,
+            history_days=settings.history_days,
         )
 
     # connections -------------------------------------------------------------

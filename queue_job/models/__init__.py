@@ -8,5 +8,6 @@ from . import (
     queue_job_enqueue,
     queue_job_function,
     queue_job_housekeeping,
+    queue_job_dashboard,
     queue_job_ui,
 )

@@ -1,4 +1,5 @@
 from . import (
+    test_dashboard,
     test_delay_doctests,
     test_delay_graph,
     test_helpers,

@@ -4,6 +4,8 @@ by the Job API and run the way a worker runs them."""
 from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
 
+from ..execution.request import run_request
+from ..jobrunner.history import History
 from .common_browser import HttpCase
 from .ui_data import failing_job, graph_jobs
 
@@ -62,3 +64,41 @@ class TestJobQueueTours(HttpCase):
         self.start_tour(
             "/web#action=%d" % action.id, "queue_job_capped_count_tour", login="admin"
         )
+
+    def test_dashboard_charts_window_and_channel_settings(self):
+        """Jobs run the way a worker runs them (counters included), the
+        runner's roll-up writes the history, the dashboard draws it."""
+        env = self.env
+        with self.registry.cursor() as cr:
+            uuids = [
+                self.partner.with_delay(channel="root.tour").name_get().uuid
+                for _i in range(3)
+            ]
+            failing = self.partner.with_delay(channel="root.tour").write(
+                {"x_tour_dashboard_code": "B-2"}
+            )
+            # a second channel: each row of the Overview has its own settings
+            other = self.partner.with_delay(channel="root.other").name_get()
+            env["queue.job"].flush()
+            uuids += [failing.uuid, other.uuid]
+            for uuid in uuids:
+                run_request(cr, cr.dbname, uuid, signed=True)
+            cr.execute(
+                "INSERT INTO queue_job_runner_lease (name, holder, expires_at,"
+                " renewed_at, since, report) VALUES ('runner', 'tour',"
+                " (now() AT TIME ZONE 'UTC') + interval '1 hour',"
+                " now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', %s)"
+                " ON CONFLICT (name) DO NOTHING",
+                ('{"host": "tour-runner-host", "channels": []}',),
+            )
+            self.assertTrue(History(cr.dbname).roll_up(cr))
+        series = env["queue.job"].get_dashboard("1h")["series"]["points"]
+        self.assertEqual(sum(p["done"] for p in series), 4)
+        self.assertEqual(sum(p["failed"] for p in series), 1)
+        self.assertGreaterEqual(sum(p["enqueued"] for p in series), 5)
+        action = self.env.ref("queue_job.action_queue_job_overview")
+        self.start_tour(
+            "/web#action=%d" % action.id, "queue_job_dashboard_tour", login="admin"
+        )
+        channel = env["queue.job.channel"].search([("complete_name", "=", "root.tour")])
+        self.assertEqual((channel.paused, channel.capacity), (False, 3))

@@ -33,7 +33,13 @@ def test_metrics_report_jobs_counters_latency_and_leadership(db, servers):
     failed = rpc.enqueue({"tag": "mfail", "fail": True})
     retried = rpc.enqueue({"tag": "mretry", "retries": 1, "retry_seconds": 1})
     waiting = rpc.enqueue({"tag": "mlater", "eta": 3600, "channel": "root.slow"})
+    # root.slow runs one job at a time: the second waits behind the first
+    blocking = rpc.enqueue(
+        {"tag": "mblock", "sleep": 20, "channel": "root.slow"},
+        {"tag": "mwait", "channel": "root.slow"},
+    )
     db.wait_states(done + retried, timeout=30)
+    db.wait_states(blocking[:1], states=("started",), timeout=30)
     db.wait_states(failed, states=("failed",), timeout=30)
     time.sleep(6)  # the runner reports its channels with its lease, every 5 s
 
@@ -49,7 +55,7 @@ def test_metrics_report_jobs_counters_latency_and_leadership(db, servers):
     assert sample(text, "queue_job_jobs", db=db.name, state="failed") == 1
     assert (
         sample(text, "queue_job_jobs", db=db.name, channel="root.slow", state="pending")
-        == 1
+        == 2  # the one due in an hour, the one waiting behind mblock
     )
     runs = 6 + 1 + 1  # every run that ended, retries included
     assert (
@@ -68,6 +74,17 @@ def test_metrics_report_jobs_counters_latency_and_leadership(db, servers):
         )
         == runs
     )
+    assert sample(text, "queue_job_enqueued_total", db=db.name, channel="root") == 7
+    assert sample(text, "queue_job_started_total", db=db.name, channel="root") == runs
+    assert (
+        sample(text, "queue_job_run_seconds_bucket", channel="root", le="+Inf") == runs
+    )
+    assert "# TYPE queue_job_run_seconds histogram" in text
+    # the second job of root.slow waits since it was created; the one due in
+    # an hour does not count
+    age = sample(text, "queue_job_oldest_pending_age_seconds", channel="root.slow")
+    assert age is not None and 5 <= age < 60, age
+    assert sample(text, "queue_job_oldest_pending_age_seconds", channel="root") is None
     assert sample(text, "queue_job_runner_up", db=db.name) == 1
     assert sample(text, "queue_job_runner_leader", db=db.name) == 1
     assert sample(text, "queue_job_runner_healthy", db=db.name) == 1

@@ -33,6 +33,7 @@ CHECK = textwrap.dedent(
     config = pure_import.load("jobrunner.config")
     view = pure_import.load("jobrunner.view")
     pure_import.load("jobrunner.clock")
+    pure_import.load("jobrunner.history")
     concurrency = pure_import.load("concurrency")
     exception = pure_import.load("exception")
     graph = pure_import.load("graph").Graph({"a": {"b"}, "b": set()})

@@ -252,3 +252,16 @@ def test_is_runner_enabled_rejects_invalid_strings(channels):
 def test_root_capacity():
     assert config.root_capacity("root:7,mail:2") == 7
     assert config.root_capacity("mail:2") == 1
+
+
+def test_history_days_default_and_sources():
+    assert config.load_settings({}).history_days == 14
+    assert config.load_settings({}, {"history_days": "30"}).history_days == 30
+    env = {"ODOO_QUEUE_JOB_HISTORY_DAYS": "3"}
+    assert config.load_settings(env, {"history_days": "30"}).history_days == 3
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_history_days_invalid(value):
+    with pytest.raises(ValueError, match=r"invalid number of days .*\[queue_job\]"):
+        config.load_settings({}, {"history_days": value})

@@ -229,4 +229,88 @@ odoo.define("queue_job.tours", function (require) {
             run: function () {},
         },
     ]);
+
+    tour.register("queue_job_dashboard_tour", {test: true}, [
+        {
+            content: "The throughput chart is drawn from the history: 4 jobs done",
+            trigger:
+                ".o_queue_job_overview canvas[data-chart='throughput'][data-total='4']",
+            extra_trigger: "tr[data-channel='root.other'] .o_queue_job_pause",
+            run: function () {
+                const canvas = document.querySelector(
+                    "canvas[data-chart='throughput']"
+                );
+                if (!window.Chart || canvas.width === 0) {
+                    fail("Chart.js did not draw the throughput chart");
+                }
+                const latency = document.querySelector("canvas[data-chart='latency']");
+                if (latency.dataset.points !== canvas.dataset.points) {
+                    fail("the latency chart has other points than the throughput one");
+                }
+            },
+        },
+        {
+            content: "The failing function is listed with its last error",
+            trigger: ".o_queue_job_failing td:contains('res.partner.write')",
+            extra_trigger: ".o_queue_job_failing td:contains('x_tour_dashboard_code')",
+            run: function () {},
+        },
+        {
+            content: "The runner leading the database is shown",
+            trigger: ".o_queue_job_runners:contains('tour-runner-host')",
+            run: function () {},
+        },
+        {
+            content: "Switch to the last 24 hours",
+            trigger: ".o_queue_job_window[data-window='24h']",
+        },
+        {
+            content: "The 24 h window is drawn, with the same jobs",
+            trigger: ".o_queue_job_window.active[data-window='24h']",
+            extra_trigger: "canvas[data-chart='throughput'][data-total='4']",
+            run: function () {},
+        },
+        {
+            content: "Pause the channel root.tour",
+            trigger: "tr[data-channel='root.tour'] .o_queue_job_pause",
+        },
+        {
+            content: "Confirm",
+            trigger: ".modal-footer .btn-primary",
+        },
+        {
+            content: "The channel shows as paused",
+            trigger: "tr[data-channel='root.tour'] .o_queue_job_paused",
+            extra_trigger: "body:not(:has(.modal))",
+            run: function () {},
+        },
+        {
+            content: "Set its capacity to 3",
+            trigger: "tr[data-channel='root.tour'] input.o_queue_job_capacity_input",
+            run: "text 3",
+        },
+        {
+            content: "Apply the capacity",
+            trigger: "tr[data-channel='root.tour'] .o_queue_job_set_capacity",
+        },
+        {
+            content: "Confirm the capacity",
+            trigger: ".modal-footer .btn-primary",
+        },
+        {
+            content: "Resume it",
+            trigger: "tr[data-channel='root.tour'] .o_queue_job_resume",
+            extra_trigger: "body:not(:has(.modal))",
+        },
+        {
+            content: "Confirm the resume",
+            trigger: ".modal-footer .btn-primary",
+        },
+        {
+            content: "Resumed",
+            trigger: "tr[data-channel='root.tour'] .o_queue_job_pause",
+            extra_trigger: "body:not(:has(.modal))",
+            run: function () {},
+        },
+    ]);
 });
