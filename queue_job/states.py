@@ -162,7 +162,7 @@ UPDATE queue_job j
        worker_key = NULL, worker_backend = NULL
   FROM dead d
  WHERE j.id = d.id
-RETURNING j.id, j.uuid, j.state, j.retry, j.channel
+RETURNING j.id, j.uuid, j.state, j.retry
 )"""
 
 

@@ -130,7 +130,7 @@ def _form(environ):
     body = environ["wsgi.input"].read(length)
     try:
         fields = url_decode(body, charset="ascii", errors="strict")
-    except (UnicodeDecodeError, ValueError):
+    except ValueError:  # UnicodeDecodeError included
         return None
     form = {key: fields.get(key) for key in SIGNED_FIELDS + ("token",)}
     if not all(form.get(key) for key in ("db", "job_uuid", "nonce", "exp", "kid")):

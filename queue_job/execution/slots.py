@@ -200,7 +200,7 @@ class SlotRunner:
         try:
             self.cr.rollback()
             self.cr.execute(RELEASE, (self.seat,))
-            self.cr.commit()
+            self.cr.commit()  # pylint: disable=invalid-commit  # the seat goes now
         except psycopg2.Error:
             _logger.warning("seat %s not released: swept later", self.seat)
         self.seat = None

@@ -28,8 +28,10 @@ FOLD_INTERVAL = 60
 _COUNT_DEAD = """
 , counted AS (
 INSERT INTO queue_job_counter AS c (channel, name, shard, value)
-SELECT coalesce(m.channel, 'root'), n.name, 0, count(*)
+SELECT coalesce(q.channel, 'root'), n.name, 0, count(*)
   FROM moved m
+  -- the statement's snapshot: the channel, which the move does not change
+  JOIN queue_job q ON q.id = m.id
  CROSS JOIN LATERAL (VALUES ('dead_jobs_found'), ('started'),
        (CASE WHEN m.state = 'failed' THEN 'failed' ELSE 'postponed' END)) AS n (name)
  GROUP BY 1, 2

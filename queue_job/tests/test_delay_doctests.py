@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
-"""The examples of the docstrings of queue_job.graph (the Graph of delay.py), run as Odoo tests."""
+"""The examples of the docstrings of queue_job.graph (delay.py's Graph), run as
+Odoo tests."""
 from .. import graph
 from .common import load_doctests
 

@@ -66,8 +66,8 @@ class Stalled:
         for pid in self.pids:
             try:
                 os.kill(pid, signal.SIGCONT)
-            except ProcessLookupError:
-                pass
+            except ProcessLookupError:  # pylint: disable=except-pass
+                pass  # exited meanwhile: nothing to resume
         self.pids = []
 
 

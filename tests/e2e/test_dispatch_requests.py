@@ -201,7 +201,7 @@ def test_bad_requests_are_refused_without_database(db, servers):
     (uuid,) = rpc.enqueue({"tag": "warm"})
     db.wait_states([uuid], timeout=30)
     (pending,) = rpc.enqueue({"tag": "never", "eta": 3600})
-    db.conn  # this test's own session, opened before counting
+    assert db.conn  # this test's own session, opened before counting
     before = sessions(db)
     url = server.url + "/queue_job/runjob"
     for _round in range(5):
