@@ -1,0 +1,124 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
+"""Job workers (jobrunner/workers.py) in a real prefork server.
+
+Jobs go to the job workers' socket, run in processes that only run jobs,
+are not bound by ``limit_time_real``, and keep the dispatch path's promises:
+capacity, each job once, a killed worker's job recovered (and the worker
+respawned). Every run is traced in queue_job_e2e_trace with its process.
+"""
+import os
+import signal
+
+import pytest
+import qjdev
+import requests
+from test_faults import successes, wait_for
+from test_runner import max_concurrency
+
+
+def job_worker_server(servers, db, job_workers=2, **options):
+    port = qjdev.free_port()
+    env = dict(options.pop("env", {}))
+    env.update(
+        {
+            "ODOO_QUEUE_JOB_JOB_WORKERS": str(job_workers),
+            "ODOO_QUEUE_JOB_JOB_WORKERS_PORT": str(port),
+        }
+    )
+    server = servers.start(db.name, env=env, **options)
+    server.job_port = port
+    return server
+
+
+def title(pid):
+    """The process title Odoo gives a prefork process ("odoo: JobWorker <pid>")."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode()
+    except FileNotFoundError:
+        return ""
+
+
+def job_worker_pids(server):
+    return sorted(p for p in server.children() if "JobWorker" in title(p))
+
+
+def test_long_job_outlives_limit_time_real_in_a_job_worker(db, servers):
+    server = job_worker_server(
+        servers, db, channels="root:1", extra_args=["--limit-time-real=30"]
+    )
+    rpc = servers.rpc(server)
+    (uuid,) = rpc.enqueue({"tag": "long", "sleep": 90})
+    db.wait_states([uuid], timeout=150)
+    ((_tag, _uuid, pid, started, ended, _retry),) = db.traces("long")
+    assert ended - started >= 90
+    assert pid in job_worker_pids(server)
+    assert "timeout after" not in server.log()
+    # the HTTP workers served users meanwhile and still do
+    assert requests.get(server.url + "/web/login", timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("job_workers", [2, 0], ids=["job_workers", "http_workers"])
+def test_capacity_and_each_job_once_on_both_paths(db, servers, job_workers):
+    server = job_worker_server(
+        servers, db, job_workers=job_workers, channels="root:2", workers=2
+    )
+    rpc = servers.rpc(server)
+    uuids = rpc.enqueue(*[{"tag": "cap%02d" % i, "sleep": 0.2} for i in range(16)])
+    db.wait_states(uuids, timeout=60)
+    traces = db.traces("cap")
+    assert len(traces) == 16
+    assert successes(db, "cap") == {"cap%02d" % i: 1 for i in range(16)}
+    assert max_concurrency(traces) <= 2
+    workers = set(job_worker_pids(server))
+    ran_in = {pid for _t, _u, pid, _s, _e, _r in traces}
+    if job_workers:
+        assert len(workers) == 2 and ran_in <= workers
+    else:
+        assert not workers and ran_in.isdisjoint({server.proc.pid})
+
+
+def test_killed_job_worker_is_respawned_and_its_job_recovered(db, servers):
+    server = job_worker_server(servers, db, channels="root:2")
+    wait_for(lambda: len(job_worker_pids(server)) == 2, 20, "two job workers")
+    rpc = servers.rpc(server)
+    (uuid,) = rpc.enqueue({"tag": "kill", "sleep": 4})
+    pid = wait_for(
+        lambda: db.scalar(
+            "SELECT worker_pid FROM queue_job WHERE uuid = %s AND state = 'started'",
+            (uuid,),
+        ),
+        20,
+        "job started",
+    )
+    assert pid in job_worker_pids(server)
+    os.kill(pid, signal.SIGKILL)
+    wait_for(
+        lambda: len(job_worker_pids(server)) == 2
+        and pid not in job_worker_pids(server),
+        20,
+        "job worker respawned",
+    )
+    db.wait_states([uuid], timeout=40)
+    assert successes(db, "kill") == {"kill": 1}
+    # the killed try counts, as on the HTTP path
+    assert db.scalar("SELECT retry FROM queue_job WHERE uuid = %s", (uuid,)) == 2
+    assert "found dead" in server.log()
+
+
+def test_job_socket_serves_only_signed_runjob_and_health(db, servers):
+    server = job_worker_server(servers, db, channels="root:1")
+    base = "http://127.0.0.1:%d" % server.job_port
+    wait_for(lambda: job_worker_pids(server), 20, "job workers")
+    assert requests.get(base + "/web/login", timeout=10).status_code == 404
+    assert requests.get(base + "/", timeout=10).status_code == 404
+    unsigned = requests.get(
+        base + "/queue_job/runjob",
+        params={"db": db.name, "job_uuid": "no-such-job"},
+        timeout=10,
+    )
+    assert unsigned.status_code == 403
+    health = requests.get(base + "/queue_job/health", timeout=10)
+    assert health.status_code != 404
+    # the HTTP port still has every route
+    assert requests.get(server.url + "/web/login", timeout=10).status_code == 200
