@@ -42,3 +42,8 @@ class JobFoundDead(JobError):
 
 class ChannelNotFound(BaseQueueJobError):
     """A channel could not be found."""
+
+
+class JobTimeoutError(JobError):
+    """A job ran past its time limit (``time_limit`` of its job function or
+    channel): it was stopped and its work rolled back."""

@@ -23,6 +23,7 @@ from .exception import (  # noqa: F401 (re-exported: addons import them from her
     RetryableJobError,
 )
 from .job_storage import LOADED_COLUMNS, JobStorage, _checked_arguments  # noqa: F401
+from .time_limit import TimeLimit
 
 # (value, label) of every state, in the order of the selection field
 STATES = [
@@ -308,7 +309,8 @@ class Job(JobStorage):
         """
         self.retry += 1
         try:
-            self.result = self.func(*self.args, **self.kwargs)
+            with self._time_limited():
+                self.result = self.func(*self.args, **self.kwargs)
         except RetryableJobError as err:
             if err.ignore_retry:
                 self.retry -= 1
@@ -319,6 +321,23 @@ class Job(JobStorage):
                 ) from err
             raise
         return self.result
+
+    def _time_limited(self):
+        """The TimeLimit of a run: cancels the query of the job's cursor."""
+        seconds = self._time_limit()
+        cr = self.env.cr
+        # a test cursor wraps the real one
+        cnx = getattr(cr, "_cnx", None) or getattr(
+            getattr(cr, "_cursor", None), "_cnx", None
+        )
+        return TimeLimit(seconds, cnx if seconds else None, "Job")
+
+    def _time_limit(self):
+        """Seconds the job may run (0: no limit): its function's
+        ``time_limit``, else its channel's (or the nearest parent's)."""
+        return self.env["queue.job.function"]._time_limit_of(
+            self.job_function_name, self.channel
+        )
 
     def enqueue_waiting(self):
         """Move the dependents whose parents are all done to pending."""

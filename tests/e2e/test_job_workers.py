@@ -8,6 +8,7 @@ respawned). Every run is traced in queue_job_e2e_trace with its process.
 """
 import os
 import signal
+import time
 
 import pytest
 import qjdev
@@ -122,3 +123,66 @@ def test_job_socket_serves_only_signed_runjob_and_health(db, servers):
     assert health.status_code != 404
     # the HTTP port still has every route
     assert requests.get(server.url + "/web/login", timeout=10).status_code == 200
+
+
+def set_function_time_limit(rpc, seconds):
+    name = "<test.queue.job.e2e>.trace"
+    ids = rpc.call("queue.job.function", "search", [("name", "=", name)])
+    if ids:
+        rpc.call("queue.job.function", "write", ids, {"time_limit": seconds})
+    else:
+        rpc.call("queue.job.function", "create", {"name": name, "time_limit": seconds})
+
+
+@pytest.mark.parametrize(
+    "job_workers, how", [(2, "spin"), (0, "pg_sleep")], ids=["job_workers", "http"]
+)
+def test_job_over_its_function_time_limit_fails_rolled_back(
+    db, servers, job_workers, how
+):
+    server = job_worker_server(servers, db, job_workers=job_workers, channels="root:2")
+    rpc = servers.rpc(server)
+    set_function_time_limit(rpc, 3)
+    begin = time.time()
+    (uuid,) = rpc.enqueue({"tag": "tl_" + how, how: 60})
+    db.wait_states([uuid], ("failed",), timeout=30)
+    assert time.time() - begin < 20
+    name, message = db.query(
+        "SELECT exc_name, exc_message FROM queue_job WHERE uuid = %s", (uuid,)
+    )[0]
+    assert name.endswith("JobTimeoutError")
+    assert "time limit of 3 s" in message
+    # stopped: its work rolled back, tried once
+    assert db.traces("tl_") == []
+    assert (
+        db.scalar("SELECT count(*) FROM queue_job_e2e_attempt WHERE uuid = %s", (uuid,))
+        == 1
+    )
+    # the worker that ran it goes on running jobs
+    (after,) = rpc.enqueue({"tag": "after"})
+    db.wait_states([after], timeout=30)
+
+
+def test_channel_time_limit_is_the_default_of_its_jobs(db, servers):
+    server = job_worker_server(servers, db, channels="root:2,root.tl:1")
+    rpc = servers.rpc(server)
+    root = rpc.call("queue.job.channel", "search", [("name", "=", "root")])[0]
+    rpc.call(
+        "queue.job.channel",
+        "create",
+        {"name": "tl", "parent_id": root, "time_limit": 2},
+    )
+    limited, free = rpc.enqueue(
+        {"tag": "tlc_limited", "channel": "root.tl", "pg_sleep": 60},
+        {"tag": "tlc_free", "sleep": 4},
+    )
+    db.wait_states([limited], ("failed",), timeout=30)
+    assert "time limit of 2 s" in db.scalar(
+        "SELECT exc_message FROM queue_job WHERE uuid = %s", (limited,)
+    )
+    # a job of another channel has no limit
+    db.wait_states([free], timeout=30)
+    # the function's limit wins over the channel's
+    set_function_time_limit(rpc, 6)
+    (slow,) = rpc.enqueue({"tag": "tlc_fn", "channel": "root.tl", "sleep": 4})
+    db.wait_states([slow], timeout=30)
