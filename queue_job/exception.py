@@ -47,3 +47,8 @@ class ChannelNotFound(BaseQueueJobError):
 class JobTimeoutError(JobError):
     """A job ran past its time limit (``time_limit`` of its job function or
     channel): it was stopped and its work rolled back."""
+
+
+class JobStoppedError(JobError):
+    """A user stopped the running job (Stop, or Cancel on a started job): its
+    work was rolled back; the job is already cancelled."""

@@ -23,7 +23,21 @@ from .exception import (  # noqa: F401 (re-exported: addons import them from her
     RetryableJobError,
 )
 from .job_storage import LOADED_COLUMNS, JobStorage, _checked_arguments  # noqa: F401
-from .time_limit import TimeLimit
+from .time_limit import StopWatch, TimeLimit
+
+
+def _stopped_jobs(dbname, uuids):
+    """The uuids among ``uuids`` that a user stopped (now cancelled)."""
+    with odoo.sql_db.db_connect(dbname).cursor() as cr:
+        cr.execute(
+            "SELECT uuid FROM queue_job WHERE uuid = ANY(%s) AND state = 'cancelled'",
+            (list(uuids),),
+        )
+        return {row[0] for row in cr.fetchall()}
+
+
+# one per process: stops the running jobs users stopped
+STOP_WATCH = StopWatch(_stopped_jobs)
 
 # (value, label) of every state, in the order of the selection field
 STATES = [
@@ -330,7 +344,7 @@ class Job(JobStorage):
         cnx = getattr(cr, "_cnx", None) or getattr(
             getattr(cr, "_cursor", None), "_cnx", None
         )
-        return TimeLimit(seconds, cnx if seconds else None, "Job")
+        return TimeLimit(seconds, cnx, "Job", STOP_WATCH, self.env.cr.dbname, self.uuid)
 
     def _time_limit(self):
         """Seconds the job may run (0: no limit): its function's

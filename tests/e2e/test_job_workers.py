@@ -186,3 +186,68 @@ def test_channel_time_limit_is_the_default_of_its_jobs(db, servers):
     set_function_time_limit(rpc, 6)
     (slow,) = rpc.enqueue({"tag": "tlc_fn", "channel": "root.tl", "sleep": 4})
     db.wait_states([slow], timeout=30)
+
+
+@pytest.mark.parametrize("workers", [0, 2], ids=["threaded", "job_workers"])
+def test_stop_a_running_job_other_jobs_go_on(db, servers, workers):
+    # threaded: both jobs in one process; job workers: one job each
+    server = job_worker_server(
+        servers, db, job_workers=2 if workers else 0, workers=workers, channels="root:2"
+    )
+    rpc = servers.rpc(server)
+    stopped, other = rpc.enqueue(
+        {"tag": "stop_me", "spin": 30}, {"tag": "stop_other", "sleep": 6}
+    )
+    wait_for(
+        lambda: db.scalar(
+            "SELECT count(*) FROM queue_job_e2e_attempt WHERE uuid = ANY(%s)",
+            ([stopped, other],),
+        )
+        == 2,
+        30,
+        "both jobs running",
+    )
+    (job_id,) = rpc.call("queue.job", "search", [("uuid", "=", stopped)])
+    began = time.time()
+    rpc.call("queue.job", "button_stop", [job_id])
+    assert db.scalar("SELECT state FROM queue_job WHERE uuid = %s", (stopped,)) == (
+        "cancelled"
+    )
+    # its process stops it: the worker's attempt at an outcome finds it cancelled
+    wait_for(
+        lambda: "stopped by a user" in server.log(), 5, "job stopped in its worker"
+    )
+    assert time.time() - began <= 5
+    db.wait_states([other], timeout=30)
+    assert db.states([stopped]) == {stopped: "cancelled"}
+    assert successes(db, "stop_") == {"stop_other": 1}
+    body = rpc.call(
+        "mail.message",
+        "search_read",
+        [("model", "=", "queue.job"), ("res_id", "=", job_id)],
+        ["body"],
+    )
+    assert any("stopped while running by" in m["body"] for m in body)
+
+
+def test_only_managers_may_stop(db, servers):
+    server = job_worker_server(servers, db, channels="root:1")
+    rpc = servers.rpc(server)
+    user = rpc.call(
+        "res.users",
+        "create",
+        {"name": "Not a manager", "login": "notmanager", "password": "notmanager"},
+    )
+    (uuid,) = rpc.enqueue({"tag": "nm", "spin": 20})
+    db.wait_states([uuid], ("started",), timeout=30)
+    (job_id,) = rpc.call("queue.job", "search", [("uuid", "=", uuid)])
+    import xmlrpc.client
+
+    models = xmlrpc.client.ServerProxy(server.url + "/xmlrpc/2/object")
+    with pytest.raises(xmlrpc.client.Fault):
+        models.execute_kw(
+            db.name, user, "notmanager", "queue.job", "button_stop", [[job_id]]
+        )
+    assert db.states([uuid]) == {uuid: "started"}
+    rpc.call("queue.job", "button_stop", [job_id])
+    assert db.states([uuid]) == {uuid: "cancelled"}

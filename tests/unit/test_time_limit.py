@@ -69,3 +69,30 @@ def test_only_the_limited_thread_is_stopped():
                 time.sleep(0.01)
     thread.join()
     assert other_done.is_set()
+
+
+def test_stop_watch_stops_only_the_stopped_job():
+    asked = []
+
+    def stopped(dbname, uuids):
+        asked.append((dbname, sorted(uuids)))
+        return {"stop-me"}
+
+    watch = time_limit.StopWatch(stopped, poll=0.2)
+    other_done = threading.Event()
+
+    def other():
+        with TimeLimit(0, None, "Job", watch, "db1", "keep-me"):
+            time.sleep(1.0)
+        other_done.set()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with pytest.raises(exception.JobStoppedError) as caught:
+        with TimeLimit(0, None, "Job", watch, "db1", "stop-me"):
+            while True:
+                time.sleep(0.01)
+    assert "stopped by a user" in str(caught.value)
+    thread.join()
+    assert other_done.is_set()
+    assert ("db1", ["keep-me", "stop-me"]) in asked
