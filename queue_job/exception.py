@@ -52,3 +52,9 @@ class JobTimeoutError(JobError):
 class JobStoppedError(JobError):
     """A user stopped the running job (Stop, or Cancel on a started job): its
     work was rolled back; the job is already cancelled."""
+
+
+class JobInterruptedError(JobError):
+    """The process running the job stops (shutdown past its grace period):
+    the job's work was rolled back and it goes back to the queue, its try
+    not counted."""

@@ -20,9 +20,12 @@ import logging
 import threading
 import time
 
-from .exception import JobStoppedError, JobTimeoutError
+from .exception import JobInterruptedError, JobStoppedError, JobTimeoutError
 
 _logger = logging.getLogger(__name__)
+
+# set when the process stops: slots claim no new job
+STOPPING = threading.Event()
 
 
 def _set_async_exc(thread_id, exc_type):
@@ -55,6 +58,8 @@ class TimeLimit:
     def message(self):
         if self.fired is JobStoppedError:
             return "%s stopped by a user" % self.what
+        if self.fired is JobInterruptedError:
+            return "%s interrupted: its worker stops" % self.what
         return "%s stopped: it ran over its time limit of %s s" % (
             self.what,
             self.seconds,
@@ -109,6 +114,14 @@ class StopWatch:
         self._lock = threading.Lock()
         self._running = {}
         self._thread = None
+
+    def interrupt_all(self):
+        """Stop every running block with JobInterruptedError (the process
+        stops: its jobs go back to the queue)."""
+        with self._lock:
+            limits = list(self._running.values())
+        for limit in limits:
+            limit._fire(JobInterruptedError)
 
     def add(self, limit):
         with self._lock:

@@ -13,18 +13,28 @@ A job worker is an HTTP worker with another socket, another application
 no watchdog: a job is not bound by ``limit_time_real``. It is recycled as
 HTTP workers are, after ``limit_request`` requests or past
 ``limit_memory_soft``.
+
+Graceful stop: on SIGINT (the master's stop, a reload) or SIGTERM (a service
+manager stopping the whole group), a job worker accepts no new request and
+its slot claims no new job; running jobs get ``shutdown_grace`` seconds, then
+are interrupted (time_limit.StopWatch.interrupt_all) and go back to
+``pending`` without counting a try (execution/outcomes.py). The master waits
+for them at least that long.
 """
 import errno
 import fcntl
 import logging
 import resource
 import select
+import signal
 import socket
+import threading
 
 from odoo.service import server, wsgi_server
 from odoo.tools import config as odoo_config
 
 from .. import settings
+from ..time_limit import STOPPING
 
 _logger = logging.getLogger(__name__)
 
@@ -60,9 +70,12 @@ class JobWorker(server.WorkerHTTP):
         super().__init__(multi)
         # jobs run as long as their own time limit says, not limit_time_real
         self.watchdog_timeout = None
+        self.grace = multi.job_workers_grace
+        self._grace_timer = None
 
     def start(self):
         server.Worker.start(self)
+        signal.signal(signal.SIGTERM, self.signal_handler)
         sock = self.multi.job_socket
         flags = fcntl.fcntl(sock, fcntl.F_GETFD) | fcntl.FD_CLOEXEC
         fcntl.fcntl(sock, fcntl.F_SETFD, flags)
@@ -87,6 +100,24 @@ class JobWorker(server.WorkerHTTP):
                 raise
             return
         self.process_request(client, addr)
+
+    def signal_handler(self, sig, frame):
+        result = super().signal_handler(sig, frame)
+        STOPPING.set()
+        if self._grace_timer is None:
+            _logger.info(
+                "JobWorker (%s) stopping: running jobs have %s s", self.pid, self.grace
+            )
+            self._grace_timer = threading.Timer(self.grace, self._interrupt_jobs)
+            self._grace_timer.daemon = True
+            self._grace_timer.start()
+        return result
+
+    def _interrupt_jobs(self):
+        from ..job import STOP_WATCH
+
+        _logger.info("JobWorker (%s): grace period over, jobs requeued", self.pid)
+        STOP_WATCH.interrupt_all()
 
     def check_limits(self):
         result = super().check_limits()
@@ -117,6 +148,7 @@ def prefork_start(self):
     self.job_socket = None
     self.job_workers = {}
     self.job_workers_wanted = _job_workers()
+    self.job_workers_grace = settings.read().shutdown_grace
     _orig_start(self)
     if not self.job_workers_wanted:
         return
@@ -148,7 +180,14 @@ def prefork_worker_pop(self, pid):
     return _orig_worker_pop(self, pid)
 
 
+# the master waits this much longer than the grace period for its job workers
+# to requeue their jobs and exit
+STOP_MARGIN = 10
+
+
 def prefork_stop(self, graceful=True):
+    if getattr(self, "job_workers", None):
+        self.timeout = max(self.timeout, self.job_workers_grace + STOP_MARGIN)
     result = _orig_stop(self, graceful)
     if getattr(self, "job_socket", None) is not None:
         self.job_socket.close()

@@ -251,3 +251,57 @@ def test_only_managers_may_stop(db, servers):
     assert db.states([uuid]) == {uuid: "started"}
     rpc.call("queue.job", "button_stop", [job_id])
     assert db.states([uuid]) == {uuid: "cancelled"}
+
+
+def test_sigterm_lets_jobs_finish_within_grace_and_requeues_the_others(db, servers):
+    server = job_worker_server(
+        servers,
+        db,
+        job_workers=4,
+        channels="root:4",
+        env={"ODOO_QUEUE_JOB_SHUTDOWN_GRACE": "4"},
+    )
+    rpc = servers.rpc(server)
+    uuids = rpc.enqueue(
+        {"tag": "gs_short1", "sleep": 2},
+        {"tag": "gs_short2", "spin": 2},
+        {"tag": "gs_long1", "spin": 15},
+        {"tag": "gs_long2", "pg_sleep": 15},
+    )
+    short, long_ = uuids[:2], uuids[2:]
+    # the durable start log: one row per start, committed on its own
+    wait_for(
+        lambda: db.scalar(
+            "SELECT count(*) FROM queue_job_e2e_attempt WHERE uuid = ANY(%s)", (uuids,)
+        )
+        == 4,
+        30,
+        "four jobs running",
+    )
+    began = time.time()
+    server.stop(signal.SIGTERM, timeout=40)
+    assert server.proc.poll() is not None
+    assert time.time() - began < 4 + 12
+    assert db.states(short) == {u: "done" for u in short}
+    assert db.states(long_) == {u: "pending" for u in long_}
+    retries = dict(
+        db.query("SELECT uuid, retry FROM queue_job WHERE uuid = ANY(%s)", (long_,))
+    )
+    assert retries == {u: 0 for u in long_}, "the interrupted try is not counted"
+    # nothing ran twice, and the interrupted jobs' work is rolled back
+    starts = dict(
+        db.query(
+            "SELECT uuid, count(*) FROM queue_job_e2e_attempt"
+            " WHERE uuid = ANY(%s) GROUP BY uuid",
+            (uuids,),
+        )
+    )
+    assert starts == {u: 1 for u in uuids}
+    assert successes(db, "gs_") == {"gs_short1": 1, "gs_short2": 1}
+    assert "interrupted and requeued" in server.log()
+    # the next server runs the requeued jobs, each once
+    job_worker_server(servers, db, job_workers=4, channels="root:4")
+    db.wait_states(long_, timeout=60)
+    assert successes(db, "gs_") == {
+        tag: 1 for tag in ("gs_short1", "gs_short2", "gs_long1", "gs_long2")
+    }
