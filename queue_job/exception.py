@@ -42,3 +42,19 @@ class JobFoundDead(JobError):
 
 class ChannelNotFound(BaseQueueJobError):
     """A channel could not be found."""
+
+
+class JobTimeoutError(JobError):
+    """A job ran past its time limit (``time_limit`` of its job function or
+    channel): it was stopped and its work rolled back."""
+
+
+class JobStoppedError(JobError):
+    """A user stopped the running job (Stop, or Cancel on a started job): its
+    work was rolled back; the job is already cancelled."""
+
+
+class JobInterruptedError(JobError):
+    """The process running the job stops (shutdown past its grace period):
+    the job's work was rolled back and it goes back to the queue, its try
+    not counted."""

@@ -35,6 +35,21 @@ from .states import (  # noqa: F401 (the reference's names, imported from here)
     WAITING_STATES,
 )
 from .storable import storable
+from .time_limit import StopWatch, TimeLimit
+
+
+def _stopped_jobs(dbname, uuids):
+    """The uuids among ``uuids`` that a user stopped (now cancelled)."""
+    with odoo.sql_db.db_connect(dbname).cursor() as cr:
+        cr.execute(
+            "SELECT uuid FROM queue_job WHERE uuid = ANY(%s) AND state = 'cancelled'",
+            (list(uuids),),
+        )
+        return {row[0] for row in cr.fetchall()}
+
+
+# one per process: stops the running jobs users stopped
+STOP_WATCH = StopWatch(_stopped_jobs)
 
 DEFAULT_PRIORITY = 10  # lower runs first
 DEFAULT_MAX_RETRIES = 5
@@ -322,7 +337,8 @@ class Job(JobStorage):
         """
         self.retry += 1
         try:
-            self.result = self.func(*self.args, **self.kwargs)
+            with self._time_limited():
+                self.result = self.func(*self.args, **self.kwargs)
         except RetryableJobError as err:
             if err.ignore_retry:
                 self.retry -= 1
@@ -333,6 +349,23 @@ class Job(JobStorage):
                 ) from err
             raise
         return self.result
+
+    def _time_limited(self):
+        """The TimeLimit of a run: cancels the query of the job's cursor."""
+        seconds = self._time_limit()
+        cr = self.env.cr
+        # a test cursor wraps the real one
+        cnx = getattr(cr, "_cnx", None) or getattr(
+            getattr(cr, "_cursor", None), "_cnx", None
+        )
+        return TimeLimit(seconds, cnx, "Job", STOP_WATCH, self.env.cr.dbname, self.uuid)
+
+    def _time_limit(self):
+        """Seconds the job may run (0: no limit): its function's
+        ``time_limit``, else its channel's (or the nearest parent's)."""
+        return self.env["queue.job.function"]._time_limit_of(
+            self.job_function_name, self.channel
+        )
 
     def enqueue_waiting(self):
         """Move the dependents whose parents are all done to pending."""

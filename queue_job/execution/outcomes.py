@@ -25,7 +25,7 @@ from odoo import SUPERUSER_ID, api
 
 from .. import states, transitions
 from ..concurrency import is_concurrency_error
-from ..exception import NothingToDoJob, RetryableJobError
+from ..exception import JobInterruptedError, NothingToDoJob, RetryableJobError
 from ..job import Job
 from ..storable import storable
 from .claims import Claim
@@ -211,6 +211,9 @@ class OutcomeWriter:
         except RetryableJobError as err:
             cr.rollback()
             return self.retried(lambda err=err: self.postpone(claim, job, err)), None
+        except JobInterruptedError as err:
+            cr.rollback()
+            return self.retried(lambda err=err: self.interrupted(claim, job, err)), None
         except psycopg2.OperationalError as err:
             if not is_concurrency_error(err):
                 return self.retried(lambda err=err: self._fail(claim, job, err)), err
@@ -280,6 +283,21 @@ class OutcomeWriter:
             return "lost"
         self._extras(job)
         _logger.debug("job %s postponed to %s: %s", claim.uuid, job.eta, err)
+        return job.state
+
+    def interrupted(self, claim, job, err):
+        """Back to the queue, due at once, its try not counted: the job's
+        process stops (graceful shutdown past its grace period)."""
+        if job is None:
+            return self._fail(claim, job, err)
+        job.retry = max(job.retry - 1, 0)
+        job.eta = None
+        job.set_pending(reset_retry=False)
+        if not self._guarded(
+            claim, "pending", _POSTPONED, (job.state, None, str(err), job.retry)
+        ):
+            return "lost"
+        _logger.info("job %s interrupted and requeued: %s", claim.uuid, err)
         return job.state
 
     def _fail(self, claim, job, err):

@@ -16,6 +16,7 @@ import psycopg2
 from .. import schema, transitions
 from ..concurrency import is_concurrency_error
 from ..states import STARTED
+from ..time_limit import STOPPING
 from .claims import OutcomeConflict, claim_next
 from .counters import SlotCounters
 from .liveness import Liveness
@@ -76,6 +77,9 @@ class SlotRunner:
         ``state``: while the budget lasts, and in a sequential channel only
         after a done job."""
         if self.deadline is None or time.monotonic() >= self.deadline:
+            return False
+        if STOPPING.is_set():
+            # the process stops: no new job
             return False
         if self.sequential and state != "done":
             return False

@@ -148,3 +148,6 @@ server.PreforkServer.process_spawn = prefork_process_spawn
 server.PreforkServer.worker_pop = prefork_worker_pop
 server.ThreadedServer.start = threaded_start
 server.ThreadedServer.stop = threaded_stop
+
+# the job workers patch the prefork server too (after the runner's patch)
+from . import workers  # noqa: E402,F401  isort:skip

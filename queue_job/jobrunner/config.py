@@ -43,7 +43,14 @@ _SETTINGS = {
     "jobrunner_db_password": ("db_password", None),
     # days of per-minute history kept (jobrunner/history.py)
     "history_days": (None, 14),
+    "job_workers": (None, 0),
+    "job_workers_port": (None, None),
+    "shutdown_grace": (None, 30),
 }
+
+# the job workers listen here by default: beside the HTTP port, away from
+# the longpolling one (http_port + 3 by Odoo's defaults)
+JOB_WORKERS_PORT_OFFSET = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,6 +69,9 @@ class RunnerSettings:
     jobrunner_db_user: Optional[str] = None
     jobrunner_db_password: Optional[str] = None
     history_days: int = 14
+    job_workers: int = 0
+    job_workers_port: Optional[int] = None
+    shutdown_grace: int = 30
     extra: Mapping[str, str] = dataclasses.field(
         default_factory=lambda: types.MappingProxyType({})
     )
@@ -70,6 +80,13 @@ class RunnerSettings:
     def base_url(self):
         """``scheme://host:port`` of the Odoo HTTP server jobs are sent to."""
         return "%s://%s:%s" % (self.scheme, self.host, self.port)
+
+    def dispatch_port(self, prefork):
+        """The port the runner sends jobs to: the job workers' one when the
+        server is prefork (``prefork``) and has job workers, else ``port``."""
+        if prefork and self.job_workers:
+            return self.job_workers_port
+        return self.port
 
 
 def _is_set(value):
@@ -95,6 +112,17 @@ def _days(value, source):
         raise ValueError(
             "invalid number of days %r (from %s): expected a whole number from 1"
             % (value, source)
+        )
+    return int(text)
+
+
+def _whole(value, source, name):
+    """``value`` as a whole number >= 0, or ValueError naming its source."""
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit():
+        raise ValueError(
+            "invalid %s %r (from %s): expected a whole number (0 or more)"
+            % (name, value, source)
         )
     return int(text)
 
@@ -128,6 +156,15 @@ def load_settings(environ, section=None, odoo_options=None):
         if value is not None:
             settings[key] = _port(value, source)
     settings["history_days"] = _days(*values["history_days"])
+    for key in ("job_workers", "shutdown_grace"):
+        value, source = values[key]
+        settings[key] = _whole(value, source, key)
+    port, source = values["job_workers_port"]
+    if port is None:
+        http_port = odoo_options.get("http_port") or _SETTINGS["port"][1]
+        port = int(http_port) + JOB_WORKERS_PORT_OFFSET
+        source = "Odoo option http_port + %d" % JOB_WORKERS_PORT_OFFSET
+    settings["job_workers_port"] = _port(port, source)
     scheme, source = values["scheme"]
     settings["scheme"] = scheme = str(scheme).strip().lower()
     if scheme not in ("http", "https"):

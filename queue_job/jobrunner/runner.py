@@ -102,7 +102,8 @@ class QueueJobRunner:
         return cls(
             scheme=settings.scheme,
             host=settings.host,
-            port=settings.port,
+            # the job workers' port when the prefork server has some
+            port=settings.dispatch_port(prefork=bool(odoo_config.get("workers"))),
             user=settings.http_auth_user,
             password=settings.http_auth_password,
             channel_config_string=settings.channels,

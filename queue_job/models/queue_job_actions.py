@@ -5,7 +5,7 @@ their related action or graph."""
 
 from odoo import _, exceptions, models
 
-from ..job import CANCELLED, DONE, PENDING, WAIT_DEPENDENCIES, Job
+from ..job import CANCELLED, DONE, PENDING, STARTED, WAIT_DEPENDENCIES, Job
 
 
 class QueueJob(models.Model):
@@ -68,9 +68,38 @@ class QueueJob(models.Model):
         return True
 
     def button_cancelled(self):
-        """Cancel the jobs (the result says by whom)."""
+        """Cancel the jobs (the result says by whom); started ones are
+        stopped (button_stop)."""
+        started = self.filtered(lambda job_: job_.state == STARTED)
+        if started:
+            started.button_stop()
         who = self.env.user.name
-        self._change_job_state(CANCELLED, result=_("Cancelled by %s") % who)
+        (self - started)._change_job_state(CANCELLED, result=_("Cancelled by %s") % who)
+        return True
+
+    def button_stop(self):
+        """Stop running jobs: they become cancelled at once, and the process
+        running each stops it within seconds (time_limit.StopWatch), its work
+        rolled back; its own writes, guarded by the ``started`` state, then
+        do nothing. Job Queue managers only."""
+        if not self.env.user.has_group("queue_job.group_queue_job_manager"):
+            raise exceptions.AccessError(
+                _("Only Job Queue managers may stop a running job.")
+            )
+        self.flush()
+        who = self.env.user.name
+        result = _("Stopped by %s") % who
+        # guarded: a job that ended meanwhile keeps its outcome
+        self.env.cr.execute(
+            "UPDATE queue_job SET state = 'cancelled', result = %s,"
+            " date_cancelled = now() at time zone 'utc'"
+            " WHERE id = ANY(%s) AND state = 'started' RETURNING id",
+            (result, self.ids),
+        )
+        stopped = self.browse([row[0] for row in self.env.cr.fetchall()])
+        self.invalidate_cache(["state", "result", "date_cancelled"], stopped.ids)
+        for record in stopped:
+            record.message_post(body=_("Job stopped while running by %s.") % who)
         return True
 
     def requeue(self):

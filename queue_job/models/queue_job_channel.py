@@ -40,6 +40,11 @@ class QueueJobChannel(models.Model):
         help="No new job of this channel (and of its sub-channels) starts "
         "while it is paused; running jobs go on.",
     )
+    time_limit = fields.Integer(
+        help="Seconds a job of this channel (or of its sub-channels) may run "
+        "before it is stopped, its work rolled back and the job failed, "
+        "unless its job function sets its own. 0: no limit.",
+    )
     job_function_ids = fields.One2many(
         "queue.job.function", "channel_id", string="Job Functions"
     )
@@ -50,6 +55,11 @@ class QueueJobChannel(models.Model):
             "capacity_positive",
             "CHECK(capacity IS NULL OR capacity >= 0)",
             "A channel's capacity cannot be negative",
+        ),
+        (
+            "time_limit_positive",
+            "CHECK(time_limit IS NULL OR time_limit >= 0)",
+            "A channel's time limit cannot be negative",
         ),
     ]
 
@@ -94,8 +104,9 @@ class QueueJobChannel(models.Model):
         if moves and self._touches_root() and not self.env.context.get("install_mode"):
             raise exceptions.UserError(_("Cannot change the root channel"))
         result = super().write(vals)
-        if moves:
-            # job configs cache the complete name of their channel
+        if moves or "time_limit" in vals:
+            # job configs cache the complete name of their channel, and
+            # the time limits of the jobs are cached too
             self.env["queue.job.function"].clear_caches()
         return result
 

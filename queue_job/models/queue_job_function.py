@@ -106,6 +106,11 @@ class QueueJobFunction(models.Model):
         required=True,
     )
     channel = fields.Char(related="channel_id.complete_name", readonly=True, store=True)
+    time_limit = fields.Integer(
+        help="Seconds a job of this function may run before it is stopped, "
+        "its work rolled back and the job failed. 0: the channel's time "
+        "limit, if any.",
+    )
     retry_pattern = JobSerialized(string="Retry Pattern (serialized)", base_type=dict)
     related_action = JobSerialized(string="Related Action (serialized)", base_type=dict)
     # the two settings above, as text the form edits
@@ -282,6 +287,27 @@ class QueueJobFunction(models.Model):
             related_action_func_name=action.get("func_name"),
             related_action_kwargs=action.get("kwargs", {}),
         )
+
+    @tools.ormcache("name", "channel")
+    def _time_limit_of(self, name, channel):
+        """Seconds a job of function ``name`` in ``channel`` may run (0: no
+        limit): the function's limit, else the channel's, else the nearest
+        parent channel's."""
+        function = self.sudo().search([("name", "=", name)], limit=1)
+        if function.time_limit > 0:
+            return function.time_limit
+        parts = (channel or "root").split(".")
+        paths = [".".join(parts[: i + 1]) for i in range(len(parts))]
+        channels = (
+            self.env["queue.job.channel"]
+            .sudo()
+            .search([("complete_name", "in", paths), ("time_limit", ">", 0)])
+        )
+        by_path = {c.complete_name: c.time_limit for c in channels}
+        for path in reversed(paths):
+            if path in by_path:
+                return by_path[path]
+        return 0
 
     # create (merging declarations), write, unlink: the cached configs go --
 

@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
 from odoo import models
 
-# started jobs run already, done and cancelled ones are over
+# done and cancelled ones are over; started ones are stopped (managers only)
 CANCELLABLE = frozenset(["pending", "enqueued", "failed"])
 
 
@@ -14,4 +14,7 @@ class SetJobsToCancelled(models.TransientModel):
     def set_cancelled(self):
         cancellable = self.job_ids.filtered(lambda job: job.state in CANCELLABLE)
         cancellable.button_cancelled()
+        started = self.job_ids.filtered(lambda job: job.state == "started")
+        if started and self.env.user.has_group("queue_job.group_queue_job_manager"):
+            started.button_stop()
         return self._close()

@@ -108,11 +108,15 @@ class QueueJobE2E(models.AbstractModel):
         die=False,
         taken=False,
         bad_text=False,
+        pg_sleep=0,
+        spin=0,
     ):
         """The job: records its attempt at once (committed on its own, so
         that even a killed run is counted) and, in its own transaction, its
         successful run.
 
+        ``pg_sleep``: seconds in one query; ``spin``: seconds of Python
+        work (short sleeps), to be stopped by a time limit.
         ``taken``: while it runs, the job is marked done by someone else (as
         if found dead and run elsewhere): its own outcome must be dropped.
         ``bad_text``: the job returns ("result") or raises ("fail") a text
@@ -143,6 +147,11 @@ class QueueJobE2E(models.AbstractModel):
             os.kill(os.getpid(), signal.SIGKILL)
         if sleep:
             time.sleep(sleep)
+        if pg_sleep:
+            self.env.cr.execute("SELECT pg_sleep(%s)", (pg_sleep,))
+        spin_until = time.time() + spin
+        while time.time() < spin_until:
+            time.sleep(0.01)
         if fail:
             raise ValueError("traced job %s fails as asked" % tag)
         if bad_text:

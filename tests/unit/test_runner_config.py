@@ -265,3 +265,43 @@ def test_history_days_default_and_sources():
 def test_history_days_invalid(value):
     with pytest.raises(ValueError, match=r"invalid number of days .*\[queue_job\]"):
         config.load_settings({}, {"history_days": value})
+
+
+def test_job_workers_defaults_and_dispatch_port():
+    settings = load_settings({}, {}, ODOO)
+    assert settings.job_workers == 0
+    assert settings.shutdown_grace == 30
+    # beside the HTTP port by default
+    assert settings.job_workers_port == 8072
+    # no job workers: the runner sends jobs to the HTTP port
+    assert settings.dispatch_port(prefork=True) == 8070
+
+
+def test_job_workers_settings_precedence():
+    settings = load_settings(
+        {"ODOO_QUEUE_JOB_JOB_WORKERS": "3"},
+        {"job_workers": "1", "job_workers_port": "9100", "shutdown_grace": "5"},
+        ODOO,
+    )
+    assert settings.job_workers == 3
+    assert settings.job_workers_port == 9100
+    assert settings.shutdown_grace == 5
+    assert settings.dispatch_port(prefork=True) == 9100
+    # the threaded server has no job workers: jobs go over HTTP
+    assert settings.dispatch_port(prefork=False) == 8070
+    assert "job_workers" not in settings.extra
+
+
+@pytest.mark.parametrize(
+    "section, message",
+    [
+        ({"job_workers": "-1"}, "invalid job_workers '-1' (from [queue_job]"),
+        ({"job_workers": "two"}, "invalid job_workers 'two'"),
+        ({"shutdown_grace": "1.5"}, "invalid shutdown_grace '1.5'"),
+        ({"job_workers_port": "70000"}, "invalid port '70000'"),
+    ],
+)
+def test_job_workers_bad_values_are_named(section, message):
+    with pytest.raises(ValueError) as caught:
+        load_settings({}, section, ODOO)
+    assert message in str(caught.value)
