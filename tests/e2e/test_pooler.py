@@ -26,7 +26,9 @@ class PgBouncer:
             pytest.fail("pgbouncer missing: apt-get install pgbouncer (.ci/run does)")
         self.binary = binary
         self.port = qjdev.free_port()
-        self.dir = tempfile.mkdtemp(prefix="qj_pgbouncer_", dir=qjdev.STATE)
+        # not under the state directory: the user pgbouncer runs as (not root)
+        # must reach it, and a state directory may sit in a private folder
+        self.dir = tempfile.mkdtemp(prefix="qj_pgbouncer_")
         self.ini = os.path.join(self.dir, "pgbouncer.ini")
         self.log = os.path.join(self.dir, "pgbouncer.log")
         host = os.environ.get("PGHOST", "/var/run/postgresql")
