@@ -40,6 +40,19 @@ def addons_path():
     return ",".join(paths)
 
 
+def wait_for(predicate, timeout, what, interval=0.05):
+    """The first truthy value of ``predicate()``, polled every ``interval``
+    seconds; AssertionError naming ``what`` after ``timeout`` seconds."""
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.time() > deadline:
+            raise AssertionError("%s: not after %ss" % (what, timeout))
+        time.sleep(interval)
+
+
 def free_port():
     with contextlib.closing(socket.socket()) as sock:
         sock.bind(("127.0.0.1", 0))

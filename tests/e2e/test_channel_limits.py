@@ -14,17 +14,7 @@ import signal
 import time
 
 import pytest
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.time() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.time() > deadline:
-            raise AssertionError("%s: not after %ss" % (what, timeout))
-        time.sleep(0.05)
+import qjdev
 
 
 def runner_pid(server, other_than=None):
@@ -156,7 +146,7 @@ def test_sequential_channel_runner_killed_while_workers_stalled(db, servers, sta
     old = runner_pid(server)
     server.mark_log()
     os.kill(old, signal.SIGKILL)
-    wait_for(lambda: runner_pid(server, other_than=old), 30, "a new runner")
+    qjdev.wait_for(lambda: runner_pid(server, other_than=old), 30, "a new runner")
     # it takes the lead once the dead one's lease expired, and sends the
     # first job again: two requests for the channel wait in the backlog
     server.wait_log("leads db %s" % db.name, timeout=40)

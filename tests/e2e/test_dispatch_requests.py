@@ -18,17 +18,6 @@ import requests
 dispatch = pure_import.load("jobrunner.dispatch")
 
 
-def wait_for(predicate, timeout, what):
-    deadline = time.time() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.time() > deadline:
-            raise AssertionError("%s: not after %ss" % (what, timeout))
-        time.sleep(0.05)
-
-
 class RecordingProxy:
     """Forwards HTTP requests to ``target_port`` and keeps each one
     (method, path, headers, body) as it came."""
@@ -228,7 +217,7 @@ def test_secret_rotated_while_draining(db, servers):
     rpc = servers.rpc(server)
     old = secret_of(db)
     uuids = rpc.enqueue(*[{"tag": "rot%03d" % i, "sleep": 0.1} for i in range(150)])
-    wait_for(
+    qjdev.wait_for(
         lambda: db.scalar("SELECT count(*) FROM queue_job_e2e_trace") >= 5,
         30,
         "some jobs done",

@@ -23,17 +23,6 @@ def successes(db, prefix):
     )
 
 
-def wait_for(predicate, timeout, what):
-    deadline = time.time() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.time() > deadline:
-            raise AssertionError("%s: not after %ss" % (what, timeout))
-        time.sleep(0.05)
-
-
 def test_killed_worker_job_comes_back_and_blocks_nothing(db, servers):
     server = servers.start(db.name, channels="root:4,root.single:1", workers=3)
     rpc = servers.rpc(server)
@@ -41,7 +30,7 @@ def test_killed_worker_job_comes_back_and_blocks_nothing(db, servers):
         {"tag": "kill_first", "channel": "root.single", "sleep": 3},
         {"tag": "kill_second", "channel": "root.single"},
     )
-    pid = wait_for(
+    pid = qjdev.wait_for(
         lambda: db.scalar(
             "SELECT worker_pid FROM queue_job WHERE uuid = %s AND state = 'started'",
             (first,),
@@ -49,7 +38,7 @@ def test_killed_worker_job_comes_back_and_blocks_nothing(db, servers):
         20,
         "first job started",
     )
-    wait_for(
+    qjdev.wait_for(
         lambda: db.scalar(
             "SELECT count(*) FROM queue_job_e2e_attempt WHERE tag = 'kill_first'"
         ),
@@ -59,7 +48,7 @@ def test_killed_worker_job_comes_back_and_blocks_nothing(db, servers):
     os.kill(pid, signal.SIGKILL)
     killed = time.time()
     # found dead and given back to the queue, its try counted
-    wait_for(
+    qjdev.wait_for(
         lambda: db.scalar(
             "SELECT retry >= 1 AND state <> 'started' OR state = 'started' "
             "AND worker_pid <> %s FROM queue_job WHERE uuid = %s",
@@ -95,7 +84,7 @@ def test_job_killing_its_worker_every_time_ends_failed(db, servers):
     )
     assert attempts == 3
     # its failure notice, posted by the cron the runner triggered
-    notices = wait_for(
+    notices = qjdev.wait_for(
         lambda: db.scalar(
             "SELECT count(*) FROM mail_message m JOIN queue_job j"
             " ON m.model = 'queue.job' AND m.res_id = j.id"
@@ -128,7 +117,7 @@ def test_killed_runner_comes_back_and_nothing_runs_twice(db, servers):
     server = servers.start(db.name, channels="root:2", workers=2)
     rpc = servers.rpc(server)
     uuids = rpc.enqueue(*[{"tag": "rk%03d" % i, "sleep": 0.05} for i in range(60)])
-    wait_for(
+    qjdev.wait_for(
         lambda: db.scalar("SELECT count(*) FROM queue_job_e2e_trace") >= 10,
         30,
         "ten jobs done",
@@ -153,7 +142,9 @@ def test_two_servers_one_leader_failover_each_job_once(db, servers):
     first = servers.start(db.name, **options)
     second = servers.start(db.name, **options)
     leads = "leads db %s" % db.name
-    wait_for(lambda: leads in first.log() or leads in second.log(), 30, "a leader")
+    qjdev.wait_for(
+        lambda: leads in first.log() or leads in second.log(), 30, "a leader"
+    )
     leader, other = (first, second) if leads in first.log() else (second, first)
     assert leads not in other.log()
     count = 2000
@@ -163,14 +154,14 @@ def test_two_servers_one_leader_failover_each_job_once(db, servers):
         uuids += rpc.enqueue(
             *[{"tag": "ha%04d" % i} for i in range(start, start + 500)]
         )
-    wait_for(
+    qjdev.wait_for(
         lambda: db.scalar("SELECT count(*) FROM queue_job_e2e_trace") >= count // 2,
         120,
         "half of the jobs done",
     )
     leader.kill()
     taken_over = time.time()
-    wait_for(lambda: leads in other.log(), 40, "takeover")
+    qjdev.wait_for(lambda: leads in other.log(), 40, "takeover")
     assert time.time() - taken_over <= 30
     db.wait_states(uuids, timeout=240)
     done = successes(db, "ha")
@@ -223,9 +214,9 @@ def test_postgresql_restart_during_dispatch(template_db, servers):
                 )
             )
 
-        wait_for(lambda: done_count() >= 10, 60, "some jobs done")
+        qjdev.wait_for(lambda: done_count() >= 10, 60, "some jobs done")
         cluster.restart()
-        wait_for(lambda: done_count() == 80, 120, "every job done")
+        qjdev.wait_for(lambda: done_count() == 80, 120, "every job done")
         counts = cluster.psql(
             "SELECT count(*), count(DISTINCT tag) FROM queue_job_e2e_trace", db=name
         )

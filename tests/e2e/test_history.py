@@ -7,6 +7,7 @@ import time
 
 import psycopg2
 import pure_import
+import qjdev
 import requests
 
 history = pure_import.load("jobrunner.history")
@@ -27,17 +28,6 @@ SELECT coalesce(sum(value) FILTER (WHERE name = 'enqueued'), 0),
        coalesce(sum(value) FILTER (WHERE name = 'dead_jobs_found'), 0)
   FROM queue_job_counter
 """
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.time() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.time() > deadline:
-            raise AssertionError("%s: not after %ss" % (what, timeout))
-        time.sleep(0.2)
 
 
 def sums(db):
@@ -110,7 +100,12 @@ def test_two_runners_history_counts_each_job_once(db, servers):
     first = servers.start(db.name, **options)
     second = servers.start(db.name, **options)
     leads = "leads db %s" % db.name
-    wait_for(lambda: leads in first.log() or leads in second.log(), 30, "a leader")
+    qjdev.wait_for(
+        lambda: leads in first.log() or leads in second.log(),
+        30,
+        "a leader",
+        interval=0.2,
+    )
     leader, other = (first, second) if leads in first.log() else (second, first)
     rpc = servers.rpc(other)
     uuids = rpc.enqueue(*[{"tag": "hist%03d" % i} for i in range(40)])
@@ -118,13 +113,15 @@ def test_two_runners_history_counts_each_job_once(db, servers):
     retried = rpc.enqueue({"tag": "hist_retry", "retries": 1, "retry_seconds": 1})
     db.wait_states(uuids + retried, timeout=60)
     db.wait_states(failed, states=("failed",), timeout=60)
-    wait_for(lambda: sums(db) == counters(db), 30, "first roll-up")
+    qjdev.wait_for(lambda: sums(db) == counters(db), 30, "first roll-up", interval=0.2)
     assert sums(db) == (42, 43, 41, 1, 1, 0)
     leader.kill()
     more = rpc.enqueue(*[{"tag": "hist_more%02d" % i} for i in range(10)])
-    wait_for(lambda: leads in other.log(), 40, "takeover")
+    qjdev.wait_for(lambda: leads in other.log(), 40, "takeover", interval=0.2)
     db.wait_states(more, timeout=60)
-    wait_for(lambda: sums(db) == counters(db), 30, "roll-up after the takeover")
+    qjdev.wait_for(
+        lambda: sums(db) == counters(db), 30, "roll-up after the takeover", interval=0.2
+    )
     assert sums(db) == (52, 53, 51, 1, 1, 0)
     # the minutes and histograms add up too
     runs, latency, runtime = db.query(
@@ -146,7 +143,9 @@ def test_dead_jobs_count_in_metrics_and_history(db, servers):
     rpc = servers.rpc(server)
     (uuid,) = rpc.enqueue({"tag": "hist_die", "die": True, "max_retries": 1})
     db.wait_states([uuid], states=("failed",), timeout=60)
-    wait_for(lambda: sums(db) == counters(db) and sums(db)[5], 30, "roll-up")
+    qjdev.wait_for(
+        lambda: sums(db) == counters(db) and sums(db)[5], 30, "roll-up", interval=0.2
+    )
     assert sums(db) == (1, 1, 0, 1, 0, 1)
     text = requests.get(
         server.url + "/queue_job/metrics", params={"token": "t0ken"}, timeout=10
@@ -196,7 +195,12 @@ def test_dashboard_pause_resume_and_history_with_a_real_runner(db, servers):
     db.wait_states(held, timeout=5)
     assert time.time() - resumed < 5
     # the history the runner rolled up, as the Overview reads it
-    wait_for(lambda: sums(db) == counters(db) and sums(db)[2] == 6, 30, "roll-up")
+    qjdev.wait_for(
+        lambda: sums(db) == counters(db) and sums(db)[2] == 6,
+        30,
+        "roll-up",
+        interval=0.2,
+    )
     # over JSON-RPC, as the web client asks (XML-RPC has no None)
     answer = requests.post(
         server.url + "/jsonrpc",

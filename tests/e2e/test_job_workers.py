@@ -13,7 +13,7 @@ import time
 import pytest
 import qjdev
 import requests
-from test_faults import successes, wait_for
+from test_faults import successes
 from test_runner import max_concurrency
 
 
@@ -81,10 +81,10 @@ def test_capacity_and_each_job_once_on_both_paths(db, servers, job_workers):
 
 def test_killed_job_worker_is_respawned_and_its_job_recovered(db, servers):
     server = job_worker_server(servers, db, channels="root:2")
-    wait_for(lambda: len(job_worker_pids(server)) == 2, 20, "two job workers")
+    qjdev.wait_for(lambda: len(job_worker_pids(server)) == 2, 20, "two job workers")
     rpc = servers.rpc(server)
     (uuid,) = rpc.enqueue({"tag": "kill", "sleep": 4})
-    pid = wait_for(
+    pid = qjdev.wait_for(
         lambda: db.scalar(
             "SELECT worker_pid FROM queue_job WHERE uuid = %s AND state = 'started'",
             (uuid,),
@@ -94,7 +94,7 @@ def test_killed_job_worker_is_respawned_and_its_job_recovered(db, servers):
     )
     assert pid in job_worker_pids(server)
     os.kill(pid, signal.SIGKILL)
-    wait_for(
+    qjdev.wait_for(
         lambda: len(job_worker_pids(server)) == 2
         and pid not in job_worker_pids(server),
         20,
@@ -110,7 +110,7 @@ def test_killed_job_worker_is_respawned_and_its_job_recovered(db, servers):
 def test_job_socket_serves_only_signed_runjob_and_health(db, servers):
     server = job_worker_server(servers, db, channels="root:1")
     base = "http://127.0.0.1:%d" % server.job_port
-    wait_for(lambda: job_worker_pids(server), 20, "job workers")
+    qjdev.wait_for(lambda: job_worker_pids(server), 20, "job workers")
     assert requests.get(base + "/web/login", timeout=10).status_code == 404
     assert requests.get(base + "/", timeout=10).status_code == 404
     unsigned = requests.get(
@@ -198,7 +198,7 @@ def test_stop_a_running_job_other_jobs_go_on(db, servers, workers):
     stopped, other = rpc.enqueue(
         {"tag": "stop_me", "spin": 30}, {"tag": "stop_other", "sleep": 6}
     )
-    wait_for(
+    qjdev.wait_for(
         lambda: db.scalar(
             "SELECT count(*) FROM queue_job_e2e_attempt WHERE uuid = ANY(%s)",
             ([stopped, other],),
@@ -214,7 +214,7 @@ def test_stop_a_running_job_other_jobs_go_on(db, servers, workers):
         "cancelled"
     )
     # its process stops it: the worker's attempt at an outcome finds it cancelled
-    wait_for(
+    qjdev.wait_for(
         lambda: "stopped by a user" in server.log(), 5, "job stopped in its worker"
     )
     assert time.time() - began <= 5
@@ -270,7 +270,7 @@ def test_sigterm_lets_jobs_finish_within_grace_and_requeues_the_others(db, serve
     )
     short, long_ = uuids[:2], uuids[2:]
     # the durable start log: one row per start, committed on its own
-    wait_for(
+    qjdev.wait_for(
         lambda: db.scalar(
             "SELECT count(*) FROM queue_job_e2e_attempt WHERE uuid = ANY(%s)", (uuids,)
         )

@@ -6,7 +6,7 @@ committed as each run starts, outside the job's transaction.
 import time
 
 import qjdev
-from test_faults import successes, wait_for
+from test_faults import successes
 
 
 def attempts(db, tag):
@@ -16,7 +16,7 @@ def attempts(db, tag):
 
 
 def started(db, uuid, tag):
-    wait_for(
+    qjdev.wait_for(
         lambda: db.scalar(
             "SELECT state = 'started' FROM queue_job WHERE uuid = %s", (uuid,)
         )
@@ -101,7 +101,7 @@ def test_postgresql_restart_requeues_the_running_job(template_db, servers):
         def query(sql):
             return cluster.psql(sql, db=name)
 
-        wait_for(
+        qjdev.wait_for(
             lambda: query("SELECT count(*) FROM queue_job_e2e_attempt") == "1",
             30,
             "the job running",
@@ -109,13 +109,13 @@ def test_postgresql_restart_requeues_the_running_job(template_db, servers):
         cluster.restart()
         restarted = time.time()
         # every backend is new: the job is dead, requeued and run again
-        wait_for(
+        qjdev.wait_for(
             lambda: query("SELECT count(*) FROM queue_job_e2e_attempt") == "2",
             30,
             "the job run again",
         )
         assert time.time() - restarted < 20
-        wait_for(
+        qjdev.wait_for(
             lambda: query("SELECT state FROM queue_job WHERE uuid = '%s'" % uuid)
             == "done",
             30,
