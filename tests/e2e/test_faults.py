@@ -12,6 +12,7 @@ import time
 
 import pytest
 import qjdev
+from test_runner import max_concurrency
 
 # the two paths of a job to its process: the HTTP workers, or job workers
 # beside them (jobrunner/workers.py); the dispatch's promises hold on both
@@ -177,6 +178,8 @@ def test_killed_runner_comes_back_and_nothing_runs_twice(db, servers, job_worker
     db.wait_states(uuids, timeout=60)
     done = successes(db, "rk")
     assert len(done) == 60 and set(done.values()) == {1}
+    # the new runner's slots did not add to the old ones'
+    assert max_concurrency(db.traces("rk")) <= 2
     path.note(server)
     path.check(attempt_pids(db, "rk"))
 
@@ -221,6 +224,7 @@ def test_two_servers_one_leader_failover_each_job_once(db, servers, job_workers)
     done = successes(db, "ha")
     assert len(done) == count
     assert set(done.values()) == {1}, {k: v for k, v in done.items() if v != 1}
+    assert max_concurrency(db.traces("ha")) <= 2
     path.note(other)
     path.check(attempt_pids(db, "ha"))
 
@@ -281,6 +285,11 @@ def test_postgresql_restart_during_dispatch(template_db, servers, job_workers):
             "SELECT count(*), count(DISTINCT tag) FROM queue_job_e2e_trace", db=name
         )
         assert counts == "80|80"
+        runs = cluster.psql("SELECT started, ended FROM queue_job_e2e_trace", db=name)
+        spans = [line.split("|") for line in runs.split()]
+        assert (
+            max_concurrency([(0, 0, 0, float(a), float(b), 0) for a, b in spans]) <= 2
+        )
         assert len(uuids) == 80
         path.note(server)
         ran_in = cluster.psql("SELECT DISTINCT pid FROM queue_job_e2e_attempt", db=name)
