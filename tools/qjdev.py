@@ -250,7 +250,10 @@ class OdooServer:
 
     ``channels`` sets ODOO_QUEUE_JOB_CHANNELS; ``workers`` > 0 runs the
     prefork server (with a longpolling process on ``longpolling_port``), 0
-    the threaded one; ``cron_threads`` cron workers or threads. The log goes
+    the threaded one; ``cron_threads`` cron workers or threads;
+    ``job_workers`` job worker processes beside the HTTP workers (on
+    ``job_port``), 0 to run jobs over HTTP, None for what the environment
+    says. The log goes
     to a file that tests can wait on and read: Odoo's ``--logfile``, or with
     ``logfile=False`` whatever ``start(output=...)`` makes of Odoo's output.
     """
@@ -268,6 +271,7 @@ class OdooServer:
         db_filter=True,
         cron_threads=0,
         logfile=True,
+        job_workers=None,
     ):
         self.db = db
         self.workers = workers
@@ -277,7 +281,15 @@ class OdooServer:
         self.longpolling_port = free_port() if workers else None
         self.channels = channels
         self.port = port or free_port()
-        self.env = dict(env or {})
+        self.job_workers = job_workers
+        self.job_port = free_port() if job_workers else None
+        self.env = {}
+        if job_workers is not None:
+            # 0 said too: not taken from the caller's environment
+            self.env["ODOO_QUEUE_JOB_JOB_WORKERS"] = str(job_workers)
+        if job_workers:
+            self.env["ODOO_QUEUE_JOB_JOB_WORKERS_PORT"] = str(self.job_port)
+        self.env.update(env or {})
         self.extra_args = list(extra_args)
         self.load = load
         self.db_filter = db_filter

@@ -10,18 +10,13 @@ list, a failed job's form, a job's dependency graph; then a runner runs jobs
 arriving for a few minutes and the Overview is taken with its history.
 """
 import argparse
-import base64
-import json
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 import time
 
 import qjdev
-import requests
-import websocket
+from browser import Browser
 
 WIDTH, HEIGHT = 1400, 860
 
@@ -35,135 +30,6 @@ failed = env["queue.job"].search(
 graph_job = graph[2].db_record()
 print("QJ-IDS %d %d" % (failed.id, graph_job.id))
 """
-
-
-def chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    raise RuntimeError("Chromium not found (apt-get install chromium)")
-
-
-class Browser:
-    """Headless Chromium driven over the devtools websocket."""
-
-    def __init__(self):
-        self.profile = tempfile.mkdtemp(prefix="qj-chromium-")
-        self.proc = subprocess.Popen(
-            [
-                chromium(),
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--hide-scrollbars",
-                "--remote-debugging-port=0",
-                "--user-data-dir=%s" % self.profile,
-                "--window-size=%d,%d" % (WIDTH, HEIGHT),
-                "about:blank",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        port = self._devtools_port()
-        targets = requests.get("http://127.0.0.1:%d/json" % port, timeout=10).json()
-        page = next(t for t in targets if t["type"] == "page")
-        # no Origin header: Chromium refuses devtools clients from other origins
-        self.ws = websocket.create_connection(
-            page["webSocketDebuggerUrl"], timeout=30, suppress_origin=True
-        )
-        self.next_id = 0
-        self.errors = []  # uncaught exceptions and console errors of the page
-        self.call("Page.enable")
-        self.call("Runtime.enable")
-
-    def _devtools_port(self):
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            line = self.proc.stderr.readline()
-            match = re.search(r"DevTools listening on ws://[^:]+:(\d+)/", line)
-            if match:
-                return int(match.group(1))
-            if not line and self.proc.poll() is not None:
-                break
-        raise RuntimeError("Chromium did not start its devtools server")
-
-    def call(self, method, **params):
-        self.next_id += 1
-        self.ws.send(
-            json.dumps({"id": self.next_id, "method": method, "params": params})
-        )
-        while True:
-            message = json.loads(self.ws.recv())
-            self._note_error(message)
-            if message.get("id") == self.next_id:
-                if "error" in message:
-                    raise RuntimeError("%s failed: %s" % (method, message["error"]))
-                return message.get("result", {})
-
-    def _note_error(self, message):
-        params = message.get("params", {})
-        if message.get("method") == "Runtime.exceptionThrown":
-            self.errors.append(params["exceptionDetails"].get("text"))
-        elif message.get("method") == "Runtime.consoleAPICalled":
-            if params.get("type") == "error":
-                self.errors.append(
-                    " ".join(
-                        str(arg.get("value", arg.get("description")))
-                        for arg in params["args"]
-                    )
-                )
-
-    def evaluate(self, expression):
-        result = self.call(
-            "Runtime.evaluate",
-            expression=expression,
-            awaitPromise=True,
-            returnByValue=True,
-        )
-        if "exceptionDetails" in result:
-            raise RuntimeError("script failed: %s" % result["exceptionDetails"])
-        return result["result"].get("value")
-
-    def wait_for(self, selector, timeout=30):
-        deadline = time.time() + timeout
-        check = "Boolean(document.querySelector(%s))" % json.dumps(selector)
-        while time.time() < deadline:
-            if self.evaluate(check):
-                return
-            time.sleep(0.2)
-        raise TimeoutError("%r did not appear" % selector)
-
-    def goto(self, url, selector):
-        self.call("Page.navigate", url=url)
-        self.wait_for(selector)
-        # let fonts, transitions and the graph layout settle
-        time.sleep(1.5)
-
-    def resize(self, width, height):
-        self.call(
-            "Emulation.setDeviceMetricsOverride",
-            width=width,
-            height=height,
-            deviceScaleFactor=1,
-            mobile=False,
-        )
-
-    def screenshot(self, path):
-        data = self.call("Page.captureScreenshot", format="png")["data"]
-        with open(path, "wb") as fh:
-            fh.write(base64.b64decode(data))
-        print("wrote", path)
-
-    def close(self):
-        try:
-            self.ws.close()
-        finally:
-            self.proc.terminate()
-            self.proc.wait(10)
-            shutil.rmtree(self.profile, ignore_errors=True)
 
 
 # jobs arriving for a few minutes while a real runner runs them, so that the
@@ -236,29 +102,11 @@ def strip_machine_paths(db):
         raise RuntimeError("tracebacks still name absolute paths in %s" % db)
 
 
-def login(browser, url, db):
-    session = requests.Session()
-    response = session.post(
-        url + "/web/session/authenticate",
-        json={"params": {"db": db, "login": "admin", "password": "admin"}},
-        timeout=60,
-    )
-    response.raise_for_status()
-    if response.json().get("error"):
-        raise RuntimeError("login failed: %s" % response.json()["error"])
-    browser.call(
-        "Network.setCookie",
-        name="session_id",
-        value=session.cookies["session_id"],
-        url=url,
-    )
-
-
 def take(url, db, failed_id, graph_job_id, out):
-    browser = Browser()
+    browser = Browser(WIDTH, HEIGHT)
     try:
         browser.resize(WIDTH, HEIGHT)
-        login(browser, url, db)
+        browser.login(url, db)
         action = "action=queue_job.action_queue_job"
         browser.goto(
             url + "/web#%s&view_type=list" % action, ".o_list_view .o_data_row"
@@ -293,10 +141,10 @@ def take(url, db, failed_id, graph_job_id, out):
 
 
 def take_overview(url, db, out):
-    browser = Browser()
+    browser = Browser(WIDTH, HEIGHT)
     try:
         browser.resize(WIDTH, 1100)
-        login(browser, url, db)
+        browser.login(url, db)
         try:
             browser.goto(
                 url + "/web#action=queue_job.action_queue_job_overview",

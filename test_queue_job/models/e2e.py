@@ -37,6 +37,13 @@ class QueueJobE2E(models.AbstractModel):
                 pid integer,
                 at double precision NOT NULL
             );
+            CREATE TABLE IF NOT EXISTS queue_job_e2e_interrupt (
+                tag varchar NOT NULL,
+                uuid varchar,
+                pid integer,
+                exc varchar NOT NULL,
+                at double precision NOT NULL
+            );
             CREATE TABLE IF NOT EXISTS queue_job_e2e_commit (
                 tag varchar NOT NULL,
                 uuid varchar NOT NULL,
@@ -145,13 +152,18 @@ class QueueJobE2E(models.AbstractModel):
         if die:
             # a job that takes its worker down with it (out of memory, ...)
             os.kill(os.getpid(), signal.SIGKILL)
-        if sleep:
-            time.sleep(sleep)
-        if pg_sleep:
-            self.env.cr.execute("SELECT pg_sleep(%s)", (pg_sleep,))
-        spin_until = time.time() + spin
-        while time.time() < spin_until:
-            time.sleep(0.01)
+        try:
+            self._take_time(sleep, pg_sleep, spin)
+        except BaseException as exc:
+            # stopped from outside (a user, a time limit, a shutdown): when,
+            # committed on its own, as the attempt
+            with self.pool.cursor() as cr:
+                cr.execute(
+                    "INSERT INTO queue_job_e2e_interrupt (tag, uuid, pid, exc, at)"
+                    " VALUES (%s, %s, %s, %s, %s)",
+                    (tag, uuid, os.getpid(), type(exc).__name__, time.time()),
+                )
+            raise
         if fail:
             raise ValueError("traced job %s fails as asked" % tag)
         if bad_text:
@@ -175,6 +187,15 @@ class QueueJobE2E(models.AbstractModel):
         if bad_text:
             return "%s: %s" % (tag, text)
         return tag
+
+    def _take_time(self, sleep, pg_sleep, spin):
+        if sleep:
+            time.sleep(sleep)
+        if pg_sleep:
+            self.env.cr.execute("SELECT pg_sleep(%s)", (pg_sleep,))
+        spin_until = time.time() + spin
+        while time.time() < spin_until:
+            time.sleep(0.01)
 
     def _current_retry(self):
         self.env.cr.execute(

@@ -13,22 +13,13 @@ import time
 import pytest
 import qjdev
 import requests
+from browser import Browser
 from test_faults import successes
 from test_runner import max_concurrency
 
 
 def job_worker_server(servers, db, job_workers=2, **options):
-    port = qjdev.free_port()
-    env = dict(options.pop("env", {}))
-    env.update(
-        {
-            "ODOO_QUEUE_JOB_JOB_WORKERS": str(job_workers),
-            "ODOO_QUEUE_JOB_JOB_WORKERS_PORT": str(port),
-        }
-    )
-    server = servers.start(db.name, env=env, **options)
-    server.job_port = port
-    return server
+    return servers.start(db.name, job_workers=job_workers, **options)
 
 
 def title(pid):
@@ -188,15 +179,20 @@ def test_channel_time_limit_is_the_default_of_its_jobs(db, servers):
     db.wait_states([slow], timeout=30)
 
 
+# the job the tour stops, found by its name (queue_job_tours.js)
+TOUR_RUNNING_JOB = "Tour stop: the long import"
+
+
 @pytest.mark.parametrize("workers", [0, 2], ids=["threaded", "job_workers"])
-def test_stop_a_running_job_other_jobs_go_on(db, servers, workers):
+def test_stop_a_running_job_from_the_ui_other_jobs_go_on(db, servers, workers):
     # threaded: both jobs in one process; job workers: one job each
     server = job_worker_server(
         servers, db, job_workers=2 if workers else 0, workers=workers, channels="root:2"
     )
     rpc = servers.rpc(server)
     stopped, other = rpc.enqueue(
-        {"tag": "stop_me", "spin": 30}, {"tag": "stop_other", "sleep": 6}
+        {"tag": "stop_me", "spin": 90, "description": TOUR_RUNNING_JOB},
+        {"tag": "stop_other", "sleep": 30},
     )
     qjdev.wait_for(
         lambda: db.scalar(
@@ -207,27 +203,61 @@ def test_stop_a_running_job_other_jobs_go_on(db, servers, workers):
         30,
         "both jobs running",
     )
-    (job_id,) = rpc.call("queue.job", "search", [("uuid", "=", stopped)])
-    began = time.time()
-    rpc.call("queue.job", "button_stop", [job_id])
-    assert db.scalar("SELECT state FROM queue_job WHERE uuid = %s", (stopped,)) == (
-        "cancelled"
+    # a manager opens Job Queue > Jobs, the job, clicks Stop and confirms
+    with Browser() as browser:
+        browser.login(server.url, db.name)
+        browser.run_tour(server.url, "queue_job_stop_running_job_tour")
+        clicked = browser.console_time(r"step 'Confirm the stop \(trigger")
+    assert clicked
+    cancelled_at = db.scalar(
+        "SELECT extract(epoch FROM date_cancelled)::float FROM queue_job"
+        " WHERE uuid = %s AND state = 'cancelled'",
+        (stopped,),
     )
-    # its process stops it: the worker's attempt at an outcome finds it cancelled
-    qjdev.wait_for(
-        lambda: "stopped by a user" in server.log(), 5, "job stopped in its worker"
-    )
-    assert time.time() - began <= 5
-    db.wait_states([other], timeout=30)
+    assert cancelled_at and -1 < cancelled_at - clicked < 5
+    # its process stopped it: the durable record of the interruption
+    exc, interrupted = qjdev.wait_for(
+        lambda: db.query(
+            "SELECT exc, at FROM queue_job_e2e_interrupt WHERE uuid = %s", (stopped,)
+        ),
+        5,
+        "job stopped in its process",
+    )[0]
+    assert exc == "JobStoppedError"
+    assert interrupted - clicked <= 5
+    assert "stopped by a user" in server.log()
+    # the other job ran across the stop, in the same process when threaded,
+    # and completed once
+    db.wait_states([other], timeout=60)
     assert db.states([stopped]) == {stopped: "cancelled"}
     assert successes(db, "stop_") == {"stop_other": 1}
-    body = rpc.call(
-        "mail.message",
-        "search_read",
-        [("model", "=", "queue.job"), ("res_id", "=", job_id)],
-        ["body"],
+    ((_tag, _uuid, other_pid, started, ended, _retry),) = db.traces("stop_other")
+    assert started < clicked < ended
+    pids = dict(
+        db.query(
+            "SELECT tag, pid FROM queue_job_e2e_attempt WHERE uuid = ANY(%s)",
+            ([stopped, other],),
+        )
     )
-    assert any("stopped while running by" in m["body"] for m in body)
+    assert len(pids) == 2, "each job started once"
+    if workers:
+        assert set(pids.values()) <= set(job_worker_pids(server))
+    else:
+        assert pids == {"stop_me": server.proc.pid, "stop_other": server.proc.pid}
+    # the chatter names who stopped it
+    admin = db.scalar(
+        "SELECT p.name FROM res_users u JOIN res_partner p ON p.id = u.partner_id"
+        " WHERE u.login = 'admin'"
+    )
+    bodies = [
+        body
+        for (body,) in db.query(
+            "SELECT m.body FROM mail_message m JOIN queue_job j"
+            " ON m.model = 'queue.job' AND m.res_id = j.id WHERE j.uuid = %s",
+            (stopped,),
+        )
+    ]
+    assert any("stopped while running by %s" % admin in b for b in bodies), bodies
 
 
 def test_only_managers_may_stop(db, servers):

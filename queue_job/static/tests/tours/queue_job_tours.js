@@ -9,6 +9,8 @@ odoo.define("queue_job.tours", function (require) {
     const GRAPH_CURRENT = "Tour graph: update the stock";
     const GRAPH_TARGET = "Tour graph: publish";
     const PARTNER = "Tour Queue Partner";
+    // the running job of tests/e2e/test_job_workers.py, stopped by the tour
+    const RUNNING_JOB = "Tour stop: the long import";
 
     function fail(message) {
         console.error(message);
@@ -310,6 +312,56 @@ odoo.define("queue_job.tours", function (require) {
             content: "Resumed",
             trigger: "tr[data-channel='root.tour'] .o_queue_job_pause",
             extra_trigger: "body:not(:has(.modal))",
+            run: function () {},
+        },
+    ]);
+
+    tour.register("queue_job_stop_running_job_tour", {test: true}, [
+        tour.stepUtils.showAppsMenuItem(),
+        {
+            content: "Open the Job Queue app",
+            trigger: '.o_app[data-menu-xmlid="queue_job.menu_queue_job_root"]',
+        },
+        {
+            content: "Open the Queue menu",
+            trigger: '.o_menu_sections .dropdown-toggle:contains("Queue")',
+        },
+        {
+            content: "Open the Jobs",
+            trigger: '.o_menu_sections [data-menu-xmlid="queue_job.menu_queue_job"]',
+        },
+        {
+            content: "Open the running job",
+            trigger: `.o_list_view .o_data_row:contains("Started") td[name='name']:contains("${RUNNING_JOB}")`,
+        },
+        {
+            content: "Stop it",
+            trigger: ".o_form_view .o_statusbar_buttons button[name='button_stop']",
+            extra_trigger: `.o_form_view:contains("${RUNNING_JOB}") .o_statusbar_status button[data-value="started"][aria-checked="true"]`,
+        },
+        {
+            content: "Confirm the stop",
+            // with a dialog open, the tour looks for triggers inside it
+            trigger: ".modal-footer .btn-primary",
+            extra_trigger: '.modal-body:contains("Stop this running job")',
+        },
+        {
+            content: "The job is cancelled, the Stop button gone",
+            trigger:
+                '.o_statusbar_status button[data-value="cancelled"][aria-checked="true"]',
+            extra_trigger: "body:not(:has(.modal))",
+            run: function () {
+                const stop = document.querySelector(
+                    ".o_statusbar_buttons button[name='button_stop']"
+                );
+                if (stop && stop.offsetParent !== null) {
+                    fail("the Stop button is still shown on a cancelled job");
+                }
+            },
+        },
+        {
+            content: "The chatter says who stopped it",
+            trigger: '.o_Message:contains("stopped while running by")',
             run: function () {},
         },
     ]);
