@@ -4,12 +4,13 @@
 A signed runjob request carries the nonce of a ticket the runner writes
 while the request travels (``queue_job_ticket``, schema.py): a request that
 finds no row for its ticket waits for it a few milliseconds (``WAITS``).
-Owns the SQL a slot runs on it: the ticket is consumed by the statement that claims the slot's first
-job (no valid ticket, no job: a replayed request, one whose ticket the
-runner replaced or revoked, an expired one), and a consumed ticket is the
-slot's *seat*: every later claim of the slot goes only while the seat row
-exists (read ``FOR KEY SHARE``, so that a seat the runner deletes meanwhile
-makes the claim fail), and the slot deletes it in its last transaction.
+Owns the SQL a slot runs on it: the ticket is consumed by the statement that
+claims the slot's first job (no valid ticket, no job: a replayed request,
+one whose ticket the runner replaced or revoked, an expired one), and a
+consumed ticket is the slot's *seat*: every later claim of the slot goes
+only while the seat row exists (read ``FOR KEY SHARE``, so that a seat the
+runner deletes meanwhile makes the claim fail), and the slot deletes it in
+its last transaction.
 The runner's side (issuing, counting, revoking, sweeping) is
 jobrunner/tickets.py.
 """
