@@ -403,6 +403,11 @@ class OdooServer:
         ).stdout
         return [int(pid) for pid in out.split()]
 
+    def job_worker_pids(self):
+        """PIDs of the server's job workers, by the title Odoo gives each
+        prefork process ("odoo: JobWorker <pid>")."""
+        return sorted(p for p in self.children() if "JobWorker" in process_title(p))
+
     def stop(self, sig=signal.SIGTERM, timeout=30):
         """SIGTERM to the server (it stops its workers itself); what is left
         of its process group after ``timeout`` is killed."""
@@ -428,6 +433,15 @@ class OdooServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def process_title(pid):
+    """The command line of process ``pid`` as ``ps`` shows it ("" if gone)."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode()
+    except FileNotFoundError:
+        return ""
 
 
 def tmpdir(prefix="qj"):

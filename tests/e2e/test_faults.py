@@ -10,7 +10,53 @@ import os
 import signal
 import time
 
+import pytest
 import qjdev
+
+# the two paths of a job to its process: the HTTP workers, or job workers
+# beside them (jobrunner/workers.py); the dispatch's promises hold on both
+BOTH_PATHS = pytest.mark.parametrize(
+    "job_workers", [0, 2], ids=["http_workers", "job_workers"]
+)
+
+
+class PathCheck:
+    """Which processes ran the jobs: job workers on the job-worker path,
+    none on the HTTP path. Job workers are noted while the test runs (a
+    fault may take some down)."""
+
+    def __init__(self, job_workers, *servers):
+        self.job_workers = job_workers
+        self.seen = set()
+        self.note(*servers)
+
+    def note(self, *servers):
+        for server in servers:
+            if self.job_workers:
+                qjdev.wait_for(
+                    lambda: len(server.job_worker_pids()) == self.job_workers,
+                    30,
+                    "the job workers",
+                )
+            self.seen.update(server.job_worker_pids())
+
+    def check(self, ran_in):
+        """``ran_in``: the processes that started the jobs."""
+        assert ran_in
+        if self.job_workers:
+            assert ran_in <= self.seen, "jobs ran outside the job workers"
+        else:
+            assert not self.seen
+
+
+def attempt_pids(db, prefix):
+    return {
+        pid
+        for (pid,) in db.query(
+            "SELECT DISTINCT pid FROM queue_job_e2e_attempt WHERE tag LIKE %s",
+            (prefix + "%",),
+        )
+    }
 
 
 def successes(db, prefix):
@@ -113,8 +159,12 @@ def test_jobs_found_dead_in_a_db_without_failure_notices(db, servers):
     assert " ERROR " not in server.log()
 
 
-def test_killed_runner_comes_back_and_nothing_runs_twice(db, servers):
-    server = servers.start(db.name, channels="root:2", workers=2)
+@BOTH_PATHS
+def test_killed_runner_comes_back_and_nothing_runs_twice(db, servers, job_workers):
+    server = servers.start(
+        db.name, channels="root:2", workers=2, job_workers=job_workers
+    )
+    path = PathCheck(job_workers, server)
     rpc = servers.rpc(server)
     uuids = rpc.enqueue(*[{"tag": "rk%03d" % i, "sleep": 0.05} for i in range(60)])
     qjdev.wait_for(
@@ -127,6 +177,8 @@ def test_killed_runner_comes_back_and_nothing_runs_twice(db, servers):
     db.wait_states(uuids, timeout=60)
     done = successes(db, "rk")
     assert len(done) == 60 and set(done.values()) == {1}
+    path.note(server)
+    path.check(attempt_pids(db, "rk"))
 
 
 def _runner_pid(server):
@@ -137,8 +189,9 @@ def _runner_pid(server):
     raise AssertionError("no job runner process found in %s" % server.log_path)
 
 
-def test_two_servers_one_leader_failover_each_job_once(db, servers):
-    options = dict(channels="root:2", workers=2)
+@BOTH_PATHS
+def test_two_servers_one_leader_failover_each_job_once(db, servers, job_workers):
+    options = dict(channels="root:2", workers=2, job_workers=job_workers)
     first = servers.start(db.name, **options)
     second = servers.start(db.name, **options)
     leads = "leads db %s" % db.name
@@ -147,6 +200,7 @@ def test_two_servers_one_leader_failover_each_job_once(db, servers):
     )
     leader, other = (first, second) if leads in first.log() else (second, first)
     assert leads not in other.log()
+    path = PathCheck(job_workers, first, second)
     count = 2000
     rpc = servers.rpc(other)
     uuids = []
@@ -167,6 +221,8 @@ def test_two_servers_one_leader_failover_each_job_once(db, servers):
     done = successes(db, "ha")
     assert len(done) == count
     assert set(done.values()) == {1}, {k: v for k, v in done.items() if v != 1}
+    path.note(other)
+    path.check(attempt_pids(db, "ha"))
 
 
 def test_database_created_while_running_is_served(template_db, servers):
@@ -199,11 +255,15 @@ def test_database_created_while_running_is_served(template_db, servers):
     assert server.proc.poll() is None
 
 
-def test_postgresql_restart_during_dispatch(template_db, servers):
+@BOTH_PATHS
+def test_postgresql_restart_during_dispatch(template_db, servers, job_workers):
     cluster = qjdev.TempCluster().init()
     try:
         name = cluster.copy_db_from_main(template_db, qjdev.unique_name("qj_e2e_pgr"))
-        server = servers.start(name, workers=2, channels="root:2", env=cluster.env)
+        server = servers.start(
+            name, workers=2, channels="root:2", env=cluster.env, job_workers=job_workers
+        )
+        path = PathCheck(job_workers, server)
         rpc = servers.rpc(server)
         uuids = rpc.enqueue(*[{"tag": "pgr%03d" % i, "sleep": 0.05} for i in range(80)])
 
@@ -222,6 +282,9 @@ def test_postgresql_restart_during_dispatch(template_db, servers):
         )
         assert counts == "80|80"
         assert len(uuids) == 80
+        path.note(server)
+        ran_in = cluster.psql("SELECT DISTINCT pid FROM queue_job_e2e_attempt", db=name)
+        path.check({int(pid) for pid in ran_in.split()})
     finally:
         servers.stop_all()
         cluster.destroy()

@@ -22,19 +22,6 @@ def job_worker_server(servers, db, job_workers=2, **options):
     return servers.start(db.name, job_workers=job_workers, **options)
 
 
-def title(pid):
-    """The process title Odoo gives a prefork process ("odoo: JobWorker <pid>")."""
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return f.read().replace(b"\0", b" ").decode()
-    except FileNotFoundError:
-        return ""
-
-
-def job_worker_pids(server):
-    return sorted(p for p in server.children() if "JobWorker" in title(p))
-
-
 def test_long_job_outlives_limit_time_real_in_a_job_worker(db, servers):
     server = job_worker_server(
         servers, db, channels="root:1", extra_args=["--limit-time-real=30"]
@@ -44,7 +31,7 @@ def test_long_job_outlives_limit_time_real_in_a_job_worker(db, servers):
     db.wait_states([uuid], timeout=150)
     ((_tag, _uuid, pid, started, ended, _retry),) = db.traces("long")
     assert ended - started >= 90
-    assert pid in job_worker_pids(server)
+    assert pid in server.job_worker_pids()
     assert "timeout after" not in server.log()
     # the HTTP workers served users meanwhile and still do
     assert requests.get(server.url + "/web/login", timeout=10).status_code == 200
@@ -62,7 +49,7 @@ def test_capacity_and_each_job_once_on_both_paths(db, servers, job_workers):
     assert len(traces) == 16
     assert successes(db, "cap") == {"cap%02d" % i: 1 for i in range(16)}
     assert max_concurrency(traces) <= 2
-    workers = set(job_worker_pids(server))
+    workers = set(server.job_worker_pids())
     ran_in = {pid for _t, _u, pid, _s, _e, _r in traces}
     if job_workers:
         assert len(workers) == 2 and ran_in <= workers
@@ -72,7 +59,7 @@ def test_capacity_and_each_job_once_on_both_paths(db, servers, job_workers):
 
 def test_killed_job_worker_is_respawned_and_its_job_recovered(db, servers):
     server = job_worker_server(servers, db, channels="root:2")
-    qjdev.wait_for(lambda: len(job_worker_pids(server)) == 2, 20, "two job workers")
+    qjdev.wait_for(lambda: len(server.job_worker_pids()) == 2, 20, "two job workers")
     rpc = servers.rpc(server)
     (uuid,) = rpc.enqueue({"tag": "kill", "sleep": 4})
     pid = qjdev.wait_for(
@@ -83,11 +70,11 @@ def test_killed_job_worker_is_respawned_and_its_job_recovered(db, servers):
         20,
         "job started",
     )
-    assert pid in job_worker_pids(server)
+    assert pid in server.job_worker_pids()
     os.kill(pid, signal.SIGKILL)
     qjdev.wait_for(
-        lambda: len(job_worker_pids(server)) == 2
-        and pid not in job_worker_pids(server),
+        lambda: len(server.job_worker_pids()) == 2
+        and pid not in server.job_worker_pids(),
         20,
         "job worker respawned",
     )
@@ -101,7 +88,7 @@ def test_killed_job_worker_is_respawned_and_its_job_recovered(db, servers):
 def test_job_socket_serves_only_signed_runjob_and_health(db, servers):
     server = job_worker_server(servers, db, channels="root:1")
     base = "http://127.0.0.1:%d" % server.job_port
-    qjdev.wait_for(lambda: job_worker_pids(server), 20, "job workers")
+    qjdev.wait_for(lambda: server.job_worker_pids(), 20, "job workers")
     assert requests.get(base + "/web/login", timeout=10).status_code == 404
     assert requests.get(base + "/", timeout=10).status_code == 404
     unsigned = requests.get(
@@ -241,7 +228,7 @@ def test_stop_a_running_job_from_the_ui_other_jobs_go_on(db, servers, workers):
     )
     assert len(pids) == 2, "each job started once"
     if workers:
-        assert set(pids.values()) <= set(job_worker_pids(server))
+        assert set(pids.values()) <= set(server.job_worker_pids())
     else:
         assert pids == {"stop_me": server.proc.pid, "stop_other": server.proc.pid}
     # the chatter names who stopped it
