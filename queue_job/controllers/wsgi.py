@@ -16,9 +16,9 @@ GETs go on to the ``/queue_job/runjob`` route as usual.
 import logging
 import threading
 import time
+from urllib.parse import parse_qsl
 
 import psycopg2
-from werkzeug.urls import url_decode
 
 import odoo
 from odoo import sql_db
@@ -128,10 +128,15 @@ def _form(environ):
     if not 0 < length <= MAX_BODY:
         return None
     body = environ["wsgi.input"].read(length)
+    fields = {}
     try:
-        fields = url_decode(body, charset="ascii", errors="strict")
+        # the standard library's parser: a tenth of werkzeug's time, on the
+        # path of every job's start
+        pairs = parse_qsl(body.decode("ascii"), keep_blank_values=True, errors="strict")
     except ValueError:  # UnicodeDecodeError included
         return None
+    for key, value in pairs:
+        fields.setdefault(key, value)  # the first of a repeated field
     form = {key: fields.get(key) for key in SIGNED_FIELDS + ("token",)}
     if not all(form.get(key) for key in ("db", "job_uuid", "nonce", "exp", "kid")):
         return None

@@ -9,6 +9,7 @@ its channel when another slot took that one first, and goes on as a slot
 its ticket (tickets.py): the ticket consumed is the slot's seat.
 """
 import logging
+import time
 
 import psycopg2
 
@@ -18,7 +19,7 @@ from ..states import STARTED
 from .claims import claim_next, claim_uuid
 from .liveness import Liveness
 from .slots import SlotRunner
-from .tickets import RELEASE, Ticket
+from .tickets import RELEASE, WAITS, Ticket
 
 _logger = logging.getLogger(__name__)
 
@@ -86,10 +87,22 @@ def run_request(
     key = Liveness.key(dbname)
     states = ("pending", "enqueued") if signed else ("enqueued",)
     ticket = Ticket(nonce, job_uuid) if nonce else None
-    first, registry = _claim_first(cr, job_uuid, states, key, signed, registry, ticket)
-    seated = first is not None and ticket is not None
-    if first is None and signed and channel:
-        first, seated = _claim_instead(cr, channel, sequential, key, registry, ticket)
+    for wait in WAITS + (None,):
+        first, registry = _claim_first(
+            cr, job_uuid, states, key, signed, registry, ticket
+        )
+        seated = first is not None and ticket is not None
+        if first is None and signed and channel:
+            first, seated = _claim_instead(
+                cr, channel, sequential, key, registry, ticket
+            )
+        if first is not None or ticket is None or wait is None or seated:
+            break
+        if ticket.written(cr):
+            break
+        # the runner writes the ticket while its request travels: not yet
+        cr.rollback()
+        time.sleep(wait)
     if first is None:
         if seated:
             # nothing to run after all: the seat goes, the runner may use

@@ -1,14 +1,16 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
 """Tickets and seats, the worker's side.
 
-A signed runjob request carries the nonce of a ticket the runner wrote
-before sending it (``queue_job_ticket``, schema.py). Owns the SQL a slot runs
-on it: the ticket is consumed by the statement that claims the slot's first
-job (no valid ticket, no job: a replayed request, one whose ticket the
-runner replaced or revoked, an expired one), and a consumed ticket is the
-slot's *seat*: every later claim of the slot goes only while the seat row
-exists (read ``FOR KEY SHARE``, so that a seat the runner deletes meanwhile
-makes the claim fail), and the slot deletes it in its last transaction.
+A signed runjob request carries the nonce of a ticket the runner writes
+while the request travels (``queue_job_ticket``, schema.py): a request that
+finds no row for its ticket waits for it a few milliseconds (``WAITS``).
+Owns the SQL a slot runs on it: the ticket is consumed by the statement that
+claims the slot's first job (no valid ticket, no job: a replayed request,
+one whose ticket the runner replaced or revoked, an expired one), and a
+consumed ticket is the slot's *seat*: every later claim of the slot goes
+only while the seat row exists (read ``FOR KEY SHARE``, so that a seat the
+runner deletes meanwhile makes the claim fail), and the slot deletes it in
+its last transaction.
 The runner's side (issuing, counting, revoking, sweeping) is
 jobrunner/tickets.py.
 """
@@ -35,6 +37,12 @@ SEATED = (
     " FOR KEY SHARE)"
 )
 RELEASE = "DELETE FROM queue_job_ticket WHERE nonce = %s::uuid"
+# seconds slept, one after the other, while the ticket of a request has no
+# row: the runner's commit is under a millisecond away, unless the request
+# is a replay (its ticket consumed and deleted long ago), which then only
+# costs these 63 ms
+WAITS = (0.001, 0.002, 0.004, 0.008, 0.016, 0.032)
+_EXISTS = "SELECT count(*) FROM queue_job_ticket WHERE nonce = %s::uuid"
 
 
 class Ticket:
@@ -53,6 +61,12 @@ class Ticket:
             "WITH ticket AS (" + CONSUME + " RETURNING 1) ",
             (os.getpid(), HOSTNAME, self.nonce, self.job_uuid),
         )
+
+    def written(self, cr):
+        """Whether the ticket has a row (consumed or not) in the snapshot of
+        the open transaction."""
+        cr.execute(_EXISTS, (self.nonce,))
+        return cr.fetchone()[0] > 0
 
     def consume(self, cr):
         """Consume the ticket alone, in the open transaction; whether this

@@ -374,13 +374,18 @@ class Database:
                 kid=key_id(secret),
             )
             params["token"] = sign(secret, params)
+            _logger.debug("asking Odoo to run job %s on db %s", job.uuid, self.name)
+            # the ticket is written while the request travels: a round trip
+            # less before the job starts (the worker waits for a ticket not
+            # written yet, execution/tickets.py)
+            self.runner.dispatcher.submit(params, context=self.name)
             with self.cursor() as cr:
                 tickets.issue(
                     cr, nonce, job.uuid, queued_channel or "", self.ticket_ttl
                 )
-        else:
-            with self.cursor() as cr:
-                cr.execute(_SET_ENQUEUED, (now.utc, job.uuid))
+            return
+        with self.cursor() as cr:
+            cr.execute(_SET_ENQUEUED, (now.utc, job.uuid))
         _logger.debug("asking Odoo to run job %s on db %s", job.uuid, self.name)
         self.runner.dispatcher.submit(params, context=self.name)
 

@@ -3,7 +3,8 @@
 claimed.
 
 Each signed dispatch is a ticket (a row of ``queue_job_ticket``, schema.py)
-written before its request is sent; a worker starts a job only by consuming
+written while its request travels (the worker waits for it a few
+milliseconds if it comes first); a worker starts a job only by consuming
 it, and the consumed ticket is the slot's seat, without which the slot
 claims no further job (execution/tickets.py). Owns:
 

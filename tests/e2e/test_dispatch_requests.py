@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 import urllib.parse
+import uuid as uuidlib
 
 import pure_import
 import qjdev
@@ -152,6 +153,50 @@ def test_replayed_dispatch_request_starts_nothing(db, servers):
         assert attempt_count(db, "rp_second") == 0
     finally:
         proxy.close()
+
+
+def write_ticket(db, nonce, job_uuid):
+    """The ticket as the runner writes it (jobrunner/tickets.py)."""
+    db.query(
+        "INSERT INTO queue_job_ticket (nonce, job_uuid, channel, expires_at)"
+        " VALUES (%s::uuid, %s, '', now() AT TIME ZONE 'UTC' + interval '5 s')",
+        (nonce, job_uuid),
+    )
+
+
+def test_request_ahead_of_its_ticket_waits_for_it(db, servers):
+    # the runner writes a ticket while its request travels: a request that
+    # is there first waits for it, briefly
+    server = servers.start(db.name, workers=0, channels="root:2")
+    rpc = servers.rpc(server)
+    (warm,) = rpc.enqueue({"tag": "warm"})
+    db.wait_states([warm], timeout=30)
+    root = rpc.call("queue.job.channel", "search", [("complete_name", "=", "root")])
+    # a paused channel: the runner sends nothing for its jobs, this test does
+    rpc.call(
+        "queue.job.channel",
+        "create",
+        {"name": "ahead", "parent_id": root[0], "paused": True},
+    )
+    (uuid, never) = rpc.enqueue(
+        {"tag": "ahead", "channel": "root.ahead"},
+        {"tag": "ahead_never", "channel": "root.ahead"},
+    )
+    form = signed(db, uuid, nonce=str(uuidlib.uuid4()))
+    writer = threading.Timer(0.03, write_ticket, (db, form["nonce"], uuid))
+    writer.start()
+    response = post_form(server, form)
+    writer.join()
+    assert response.status_code == 200
+    db.wait_states([uuid], timeout=30)
+    assert attempt_count(db, "ahead") == 1
+    # a ticket that never comes: nothing starts, and the wait is short
+    began = time.time()
+    response = post_form(server, signed(db, never, nonce=str(uuidlib.uuid4())))
+    assert response.status_code == 200
+    assert time.time() - began < 1.0
+    assert attempt_count(db, "ahead_never") == 0
+    assert db.states([never]) == {never: "pending"}
 
 
 def bad_requests(db, job_uuid):
