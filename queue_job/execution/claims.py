@@ -18,7 +18,7 @@ import psycopg2
 from .. import states
 from ..concurrency import is_concurrency_error
 from ..job import LOADED_COLUMNS
-from .tickets import SEATED, WITH_TICKET
+from .tickets import CONSUME_CLAIMED, LOCK, SEATED, WITH_TICKET
 
 _logger = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def _claim_values(key):
 def claim_uuid(cr, uuid, states, key, due_only=False, registry=None, ticket=None):
     """Set job ``uuid`` started if it is in one of ``states`` (and due, with
     ``due_only``), and with ``ticket`` (a tickets.Ticket) only if the same
-    statement consumes it.
+    statement consumes it. One statement: it may run alone (autocommit).
 
     With ``registry``, the registry signaling sequences are read by the same
     statement and applied as ``Registry.check_signaling`` does (a cursor and
@@ -116,22 +116,28 @@ def claim_uuid(cr, uuid, states, key, due_only=False, registry=None, ticket=None
     now, values = _claim_values(key)
     eta = " AND (eta IS NULL OR eta <= %s)" if due_only else ""
     params = values + (uuid, tuple(states)) + ((now,) if due_only else ())
-    prefix = ""
-    if ticket is not None:
-        prefix, ticket_params = ticket.consume_cte()
-        params = ticket_params + params
-        eta += WITH_TICKET
-    cr.execute(
-        prefix
-        + _SET_STARTED
+    sql = (
+        _SET_STARTED
         + " WHERE uuid = %s AND state IN %s"
         + eta
+        + (WITH_TICKET if ticket is not None else "")
         + " "
         + _CLAIMED
-        + (_SIGNALING if registry is not None else ""),
-        params,
-        log_exceptions=False,
+        + (_SIGNALING if registry is not None else "")
     )
+    if ticket is not None:
+        lock_params, consume_params = ticket.claim_parts()
+        sql = (
+            "WITH ticket AS (%s), claimed AS (%s), consumed AS (%s) "
+            % (
+                LOCK,
+                sql,
+                CONSUME_CLAIMED,
+            )
+            + "SELECT * FROM claimed"
+        )
+        params = lock_params + params + consume_params
+    cr.execute(sql, params, log_exceptions=False)
     row = cr.fetchone()
     if row and registry is not None:
         registry = _apply_signaling(registry, *row[-2:])

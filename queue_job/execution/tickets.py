@@ -19,17 +19,31 @@ import socket
 
 HOSTNAME = socket.gethostname()
 
-# the ticket of the request, consumed (as a CTE named "ticket"): unconsumed,
-# not expired, for the requested job
-CONSUME = (
+_CONSUME_SET = (
     "UPDATE queue_job_ticket SET consumed_at = now() AT TIME ZONE 'UTC',"
     " backend = pg_backend_pid(), backend_start = (SELECT backend_start"
     " FROM pg_stat_get_activity(pg_backend_pid())),"
     " worker_pid = %s, worker_hostname = %s"
+)
+_VALID = (
     " WHERE nonce = %s::uuid AND job_uuid = %s AND consumed_at IS NULL"
     " AND expires_at > now() AT TIME ZONE 'UTC'"
 )
-# a claim made with the ticket consumed by the same statement
+# the ticket of the request, consumed (as a CTE named "ticket"): unconsumed,
+# not expired, for the requested job
+CONSUME = _CONSUME_SET + _VALID
+# The claim of the request's job, one statement that may run as a transaction
+# of its own (READ COMMITTED): the valid ticket locked (CTE "ticket"), the
+# job claimed only with it (WITH_TICKET, CTE "claimed"), the ticket consumed
+# only with the job. Neither happens without the other: a job taken by
+# another slot meanwhile leaves the ticket unconsumed, for the slot's claim
+# of the channel's next job; a ticket revoked meanwhile claims no job.
+LOCK = "SELECT nonce FROM queue_job_ticket" + _VALID + " FOR UPDATE"
+CONSUME_CLAIMED = (
+    _CONSUME_SET
+    + " WHERE nonce = (SELECT nonce FROM ticket) AND EXISTS (SELECT 1 FROM claimed)"
+)
+# a claim made with the ticket locked by the same statement
 WITH_TICKET = " AND EXISTS (SELECT 1 FROM ticket)"
 # a claim of the slot's next job: only while its seat is there
 SEATED = (
@@ -67,6 +81,11 @@ class Ticket:
         the open transaction."""
         cr.execute(_EXISTS, (self.nonce,))
         return cr.fetchone()[0] > 0
+
+    def claim_parts(self):
+        """(lock params, consume params) of a claim made with LOCK and
+        CONSUME_CLAIMED."""
+        return (self.nonce, self.job_uuid), (os.getpid(), HOSTNAME)
 
     def consume(self, cr):
         """Consume the ticket alone, in the open transaction; whether this
