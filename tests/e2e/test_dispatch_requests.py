@@ -199,6 +199,40 @@ def test_request_ahead_of_its_ticket_waits_for_it(db, servers):
     assert db.states([never]) == {never: "pending"}
 
 
+def test_request_whose_job_was_taken_runs_the_next_one_with_its_ticket(db, servers):
+    # the claim of the requested job consumes the ticket only with the job:
+    # when the job is gone, the ticket is left for the channel's next job
+    server = servers.start(db.name, workers=0, channels="root:2")
+    rpc = servers.rpc(server)
+    (warm,) = rpc.enqueue({"tag": "warm"})
+    db.wait_states([warm], timeout=30)
+    root = rpc.call("queue.job.channel", "search", [("complete_name", "=", "root")])
+    rpc.call(
+        "queue.job.channel",
+        "create",
+        {"name": "taken", "parent_id": root[0], "paused": True},
+    )
+    taken, following = rpc.enqueue(
+        {"tag": "taken_first", "channel": "root.taken"},
+        {"tag": "taken_next", "channel": "root.taken"},
+    )
+    # another slot ran the requested job meanwhile
+    db.query("UPDATE queue_job SET state = 'done' WHERE uuid = %s", (taken,))
+    form = signed(db, taken, channel="root.taken", nonce=str(uuidlib.uuid4()))
+    write_ticket(db, form["nonce"], taken)
+    assert post_form(server, form).status_code == 200
+    db.wait_states([following], timeout=30)
+    assert attempt_count(db, "taken_next") == 1
+    assert attempt_count(db, "taken_first") == 0
+    # the seat went with the slot's end
+    assert (
+        db.scalar(
+            "SELECT count(*) FROM queue_job_ticket WHERE nonce = %s", (form["nonce"],)
+        )
+        == 0
+    )
+
+
 def bad_requests(db, job_uuid):
     """(what, method, path or form) of requests that must be refused."""
     good = signed(db, job_uuid)
