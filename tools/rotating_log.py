@@ -4,8 +4,8 @@
 process prints before its logging is set up) through this. When FILE reaches
 MAX_BYTES it becomes FILE.1 (FILE.1 becomes FILE.2, ...), KEEP old files are
 kept, and a new FILE starts: a server left running keeps at most
-(KEEP + 1) * MAX_BYTES of logs. Files are cut at line ends (a line longer
-than MAX_BYTES stays whole).
+(KEEP + 1) * MAX_BYTES of logs. Files are cut at line ends, whatever the
+reads bring (a line longer than MAX_BYTES starts a file of its own).
 
 Usage: rotating_log.py FILE [MAX_BYTES [KEEP]]; it ends when its input ends,
 that is when the last Odoo process has exited.
@@ -31,28 +31,50 @@ def rotate(path, keep=KEEP):
         os.unlink(path)
 
 
+def _fit(data, room, empty):
+    """How many bytes of ``data`` go into a file with ``room`` bytes left:
+    whole lines that fit; in an empty file, a line longer than the limit
+    whole; 0 when the next line needs a new file."""
+    if len(data) <= room:
+        return len(data)
+    cut = data.rfind(b"\n", 0, room) + 1
+    if cut or not empty:
+        return cut
+    return data.find(b"\n", room) + 1 or len(data)
+
+
 def copy(source_fd, path, max_bytes=MAX_BYTES, keep=KEEP):
     out = open(path, "ab", buffering=0)
     size = out.tell()
+    # the start of a line whose end has not been read yet: held back, so
+    # that a line is not cut in two by a read (unless it is over the limit)
+    pending = b""
+    open_line = False  # the file ends inside a line: its end goes there too
     try:
         while True:
-            data = os.read(source_fd, 65536)
-            if not data:
-                return
+            chunk = os.read(source_fd, 65536)
+            data, pending = pending + chunk, b""
+            if chunk:
+                end = data.rfind(b"\n") + 1
+                if len(data) - end <= max_bytes:
+                    data, pending = data[:end], data[end:]
             while data:
-                room = max(max_bytes - size, 0)
-                # the last line end that fits, else the first one after
-                cut = data.rfind(b"\n", 0, room) + 1 or data.find(b"\n", room) + 1
-                if len(data) < room or not cut:
-                    out.write(data)
-                    size += len(data)
-                    break
-                out.write(data[:cut])
-                out.close()
-                rotate(path, keep)
-                out = open(path, "ab", buffering=0)
-                size = 0
-                data = data[cut:]
+                if open_line:
+                    n = data.find(b"\n") + 1 or len(data)
+                else:
+                    n = _fit(data, max(max_bytes - size, 0), size == 0)
+                if not n:
+                    out.close()
+                    rotate(path, keep)
+                    out = open(path, "ab", buffering=0)
+                    size = 0
+                    continue
+                part, data = data[:n], data[n:]
+                out.write(part)
+                size += n
+                open_line = not part.endswith(b"\n")
+            if not chunk:
+                return
     finally:
         out.close()
 

@@ -9,6 +9,7 @@ sent on the bus. A process that dies at start is reported, with its log.
 import json
 import os
 import threading
+import time
 import uuid
 
 import requests
@@ -148,3 +149,36 @@ def test_the_log_is_cut_at_line_ends_and_bounded(tmp_path):
     # the newest lines, whole and in order
     assert kept == b"".join(lines)[-len(kept) :]
     assert kept.startswith(b"line ")
+
+
+def test_the_log_stays_bounded_whatever_the_reads_bring(tmp_path):
+    # lines of several lengths, written in pieces that end anywhere: every
+    # file stays under the limit, ends at a line end, and nothing is lost
+    path = str(tmp_path / "odoo.log")
+    lines = [
+        ("line %05d " % n).encode() + b"y" * (n * 37 % 300) + b"\n" for n in range(3000)
+    ]
+    stream = b"".join(lines)
+    read_fd, write_fd = os.pipe()
+    copier = threading.Thread(
+        target=rotating_log.copy, args=(read_fd, path, 2_000, 1000)
+    )
+    copier.start()
+    for start in range(0, len(stream), 777):
+        os.write(write_fd, stream[start : start + 777])
+        time.sleep(0.0005)  # mostly one piece per read
+    os.close(write_fd)
+    copier.join(30)
+    os.close(read_fd)
+    names = sorted(
+        os.listdir(tmp_path),
+        key=lambda n: -int(n.rsplit(".", 1)[-1]) if n[-1].isdigit() else 0,
+    )
+    kept = b""
+    for name in names:
+        with open(tmp_path / name, "rb") as fh:
+            data = fh.read()
+        assert 0 < len(data) <= 2_000, name
+        assert data.endswith(b"\n"), name
+        kept += data
+    assert kept == stream
