@@ -264,18 +264,29 @@ def percentile(values, pct):
     return values[index]
 
 
+def _latency_row(what, value, floor, target):
+    """A row of a latency percentile, in ms, against its absolute target
+    (seconds)."""
+    return {
+        "figure": "latency commit -> %s" % what,
+        "unit": "ms",
+        "value": value * 1000,
+        "floor": floor * 1000,
+        "ratio": value / floor if floor > 0 else None,
+        "target": "<= %g ms" % (target * 1000),
+        "ok": value <= target,
+    }
+
+
 def run(ctx):
     dbname = ctx.database(["queue_job", "test_queue_job"])
     # both paths in turn, the best of two each: the machine's load varies
     # more between two drains than the paths differ
-    http_runs, jw_runs = [], []
-    for turn in range(2):
-        # each path first once: neither gains from going second
-        if turn:
-            jw_runs.append(drain_ours(dbname, job_workers=True))
-        http_runs.append(drain_ours(dbname))
-        if not turn:
-            jw_runs.append(drain_ours(dbname, job_workers=True))
+    runs = {False: [], True: []}  # job_workers -> drains
+    # each path first once: neither gains from going second
+    for job_workers in (False, True, True, False):
+        runs[job_workers].append(drain_ours(dbname, job_workers=job_workers))
+    http_runs, jw_runs = runs[False], runs[True]
     rate, peak, once = max(http_runs)
     jw_rate, jw_peak, jw_once = max(jw_runs)
     once = once and all(run[2] for run in http_runs)
@@ -323,40 +334,8 @@ def run(ctx):
             "target": "<= %d, once each" % WORKERS,
             "ok": peak <= WORKERS and once,
         },
-        {
-            "figure": "latency commit -> started p50",
-            "unit": "ms",
-            "value": p50 * 1000,
-            "floor": f50 * 1000,
-            "ratio": p50 / f50 if f50 > 0 else None,
-            "target": "<= 5 ms",
-            "ok": p50 <= 0.005,
-        },
-        {
-            "figure": "latency commit -> started p95",
-            "unit": "ms",
-            "value": p95 * 1000,
-            "floor": f95 * 1000,
-            "ratio": p95 / f95 if f95 > 0 else None,
-            "target": "<= 20 ms",
-            "ok": p95 <= 0.020,
-        },
-        {
-            "figure": "latency commit -> job's code runs p50",
-            "unit": "ms",
-            "value": c50 * 1000,
-            "floor": f50 * 1000,
-            "ratio": c50 / f50 if f50 > 0 else None,
-            "target": "<= 10 ms",
-            "ok": c50 <= 0.010,
-        },
-        {
-            "figure": "latency commit -> job's code runs p95",
-            "unit": "ms",
-            "value": c95 * 1000,
-            "floor": f95 * 1000,
-            "ratio": c95 / f95 if f95 > 0 else None,
-            "target": "<= 30 ms",
-            "ok": c95 <= 0.030,
-        },
+        _latency_row("started p50", p50, f50, 0.005),
+        _latency_row("started p95", p95, f95, 0.020),
+        _latency_row("job's code runs p50", c50, f50, 0.010),
+        _latency_row("job's code runs p95", c95, f95, 0.030),
     ]

@@ -164,20 +164,27 @@ def write_ticket(db, nonce, job_uuid):
     )
 
 
-def test_request_ahead_of_its_ticket_waits_for_it(db, servers):
-    # the runner writes a ticket while its request travels: a request that
-    # is there first waits for it, briefly
+def paused_channel_server(db, servers, name):
+    """A threaded server that served a job (its secrets read), and a paused
+    channel root.``name``: the runner sends nothing for its jobs, the test
+    does. Returns the server and its RPC client."""
     server = servers.start(db.name, workers=0, channels="root:2")
     rpc = servers.rpc(server)
     (warm,) = rpc.enqueue({"tag": "warm"})
     db.wait_states([warm], timeout=30)
     root = rpc.call("queue.job.channel", "search", [("complete_name", "=", "root")])
-    # a paused channel: the runner sends nothing for its jobs, this test does
     rpc.call(
         "queue.job.channel",
         "create",
-        {"name": "ahead", "parent_id": root[0], "paused": True},
+        {"name": name, "parent_id": root[0], "paused": True},
     )
+    return server, rpc
+
+
+def test_request_ahead_of_its_ticket_waits_for_it(db, servers):
+    # the runner writes a ticket while its request travels: a request that
+    # is there first waits for it, briefly
+    server, rpc = paused_channel_server(db, servers, "ahead")
     (uuid, never) = rpc.enqueue(
         {"tag": "ahead", "channel": "root.ahead"},
         {"tag": "ahead_never", "channel": "root.ahead"},
@@ -202,16 +209,7 @@ def test_request_ahead_of_its_ticket_waits_for_it(db, servers):
 def test_request_whose_job_was_taken_runs_the_next_one_with_its_ticket(db, servers):
     # the claim of the requested job consumes the ticket only with the job:
     # when the job is gone, the ticket is left for the channel's next job
-    server = servers.start(db.name, workers=0, channels="root:2")
-    rpc = servers.rpc(server)
-    (warm,) = rpc.enqueue({"tag": "warm"})
-    db.wait_states([warm], timeout=30)
-    root = rpc.call("queue.job.channel", "search", [("complete_name", "=", "root")])
-    rpc.call(
-        "queue.job.channel",
-        "create",
-        {"name": "taken", "parent_id": root[0], "paused": True},
-    )
+    server, rpc = paused_channel_server(db, servers, "taken")
     taken, following = rpc.enqueue(
         {"tag": "taken_first", "channel": "root.taken"},
         {"tag": "taken_next", "channel": "root.taken"},
