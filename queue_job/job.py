@@ -191,6 +191,11 @@ class Job(JobStorage):
         self._setup(func, args, kwargs, job_uuid)
         self._set_properties(priority, eta, max_retries, description, channel)
         self._set_identity_key(identity_key)
+        # the reference: a "company_id" key in the context wins, even None
+        context = self.env.context
+        self.company_id = (
+            context["company_id"] if "company_id" in context else self.env.company.id
+        )
         # a uuid we generate ourselves cannot be in the storage yet
         self._known_new = job_uuid is None
         # the copy that store() writes: the JSON text, made once, is cheaper
@@ -241,11 +246,9 @@ class Job(JobStorage):
         self.result = self.exc_info = None
         self.exc_name = self.exc_message = None
         self.worker_pid = None
-        # the reference: a "company_id" key in the context wins, even None
-        context = self.env.context
-        self.company_id = (
-            context["company_id"] if "company_id" in context else self.env.company.id
-        )
+        # a loaded job's is its row's (job_storage.py): env.company would
+        # cost a query on the worker's path
+        self.company_id = None
 
         self._depends_on = set()
         self._reverse_depends_on = set()
