@@ -25,6 +25,7 @@ from odoo import sql_db
 from odoo.service import wsgi_server
 
 from .. import execution
+from ..execution import statements
 from ..execution.liveness import close_quietly, quiet
 from ..jobrunner.dispatch import ROUTE, SIGNED_FIELDS, check_signature
 from .monitoring import cached_health
@@ -45,7 +46,8 @@ class KeptConnections:
     Odoo's pool cleans a connection (DISCARD ALL, one round trip) when it
     lends it; the runner's requests wait for that. This pool cleans it when
     it is given back, which ``serve_signed`` does once the answer is sent,
-    so that the next request finds it ready. Given the interface of Odoo's
+    so that the next request finds it ready; and keeps the statements
+    prepared on it (execution/statements.py). Given the interface of Odoo's
     pool (``borrow``, ``give_back``), for ``odoo.sql_db.Cursor``.
     """
 
@@ -70,12 +72,13 @@ class KeptConnections:
             )
             cnx._original_dsn = connection_info
             cnx._qj_name = name
+            statements.keep(cnx)
         return cnx
 
     def give_back(self, connection, keep_in_pool=True):
         if keep_in_pool and not connection.closed:
             try:
-                connection.reset()
+                statements.clean(connection)
             except psycopg2.Error:
                 keep_in_pool = False
         if not keep_in_pool:

@@ -12,7 +12,7 @@ job. See docs/DESIGN.md, section 5. One concern per module:
 - claims.py: claiming a job, and the guard of its outcome
 - outcomes.py: performing a job and writing its outcome
 - counters.py: the metric counts of the outcomes
-- statements.py: the slot's prepared statements
+- statements.py: prepared statements (the slots', the first claim's)
 - liveness.py: the lock saying a worker process lives
 """
 from .claims import Claim, ClaimResult, claim_next, claim_uuid

@@ -18,6 +18,7 @@ import psycopg2
 from .. import states
 from ..concurrency import is_concurrency_error
 from ..job import LOADED_COLUMNS
+from .statements import execute as execute_prepared
 from .tickets import CONSUME_CLAIMED, LOCK, SEATED, WITH_TICKET
 
 _logger = logging.getLogger(__name__)
@@ -115,10 +116,10 @@ def claim_uuid(cr, uuid, states, key, due_only=False, registry=None, ticket=None
     """
     now, values = _claim_values(key)
     eta = " AND (eta IS NULL OR eta <= %s)" if due_only else ""
-    params = values + (uuid, tuple(states)) + ((now,) if due_only else ())
+    params = values + (uuid, list(states)) + ((now,) if due_only else ())
     sql = (
         _SET_STARTED
-        + " WHERE uuid = %s AND state IN %s"
+        + " WHERE uuid = %s AND state = ANY(%s)"
         + eta
         + (WITH_TICKET if ticket is not None else "")
         + " "
@@ -137,7 +138,8 @@ def claim_uuid(cr, uuid, states, key, due_only=False, registry=None, ticket=None
             + "SELECT * FROM claimed"
         )
         params = lock_params + params + consume_params
-    cr.execute(sql, params, log_exceptions=False)
+    # prepared on a kept connection: planned once, not for every request
+    execute_prepared(cr, sql, params)
     row = cr.fetchone()
     if row and registry is not None:
         registry = _apply_signaling(registry, *row[-2:])

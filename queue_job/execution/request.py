@@ -39,12 +39,17 @@ def _statement_alone(cr):
         and cnx.info.transaction_status == TRANSACTION_STATUS_IDLE
     )
     if alone:
+        level = cnx.isolation_level
+        # psycopg2 sends a SET (a round trip) when it leaves autocommit with
+        # a level set: none is set meanwhile
+        cnx.isolation_level = None
         cnx.autocommit = True
     try:
         yield
     finally:
         if alone:
             cnx.autocommit = False
+            cnx.isolation_level = level
 
 
 def _claim_first(cr, job_uuid, states, key, signed, registry, ticket):

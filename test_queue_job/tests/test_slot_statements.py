@@ -1,8 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
-"""The statements a slot prepares on its connection, and what it leaves there."""
+"""The statements a slot prepares on its connection, and what it leaves there;
+what a connection kept for the runner's requests keeps between two of them."""
+from odoo import sql_db
 from odoo.tests import common
 
+from odoo.addons.queue_job.controllers.wsgi import KEPT
 from odoo.addons.queue_job.execution import Statements
+from odoo.addons.queue_job.execution.claims import claim_uuid
 
 COUNT = "SELECT count(*) FROM queue_job WHERE state = %s AND channel = %s"
 
@@ -14,7 +18,7 @@ class TestSlotStatements(common.TransactionCase):
 
     def _prepared(self):
         self.env.cr.execute(
-            "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'qj_slot_%%'"
+            "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'qj_stmt_%%'"
         )
         return self.env.cr.fetchone()[0]
 
@@ -41,3 +45,76 @@ class TestSlotStatements(common.TransactionCase):
         statements.close()
         self.assertEqual(self._prepared(), 0)
         self.assertEqual((self._show("jit"), self._show("plan_cache_mode")), before)
+
+
+class TestKeptConnection(common.TransactionCase):
+    """A kept connection is given back as new, but for our prepared
+    statements: the next request neither plans them again nor inherits
+    anything else of the one before (a job's settings, temporary tables,
+    locks, listens, prepared statements)."""
+
+    def _kept_cursor(self):
+        db = self.env.cr.dbname
+        return sql_db.Cursor(KEPT, db, sql_db.connection_info_for(db)[1])
+
+    @staticmethod
+    def _one(cr, sql, params=()):
+        cr.execute(sql, params)
+        return cr.fetchone()[0]
+
+    def test_given_back_clean_but_for_its_prepared_statements(self):
+        cr = self._kept_cursor()
+        try:
+            cnx = cr._cnx
+            default_work_mem = self._one(cr, "SHOW work_mem")
+            # a first claim (of no job) and a slot's statement, prepared
+            claim = claim_uuid(cr, "no-such-job", ("pending",), key=1, due_only=True)
+            self.assertIsNone(claim.claim)
+            statements = Statements(cr)
+            statements.execute("", COUNT, ("done", "no-channel"))
+            self.assertEqual(cr.fetchone()[0], 0)
+            statements.close()
+            # and what a job could leave behind
+            cr.execute("SET work_mem = '7MB'")
+            cr.execute("CREATE TEMP TABLE qj_scratch (x int)")
+            cr.execute("SELECT pg_advisory_lock(424242)")
+            cr.execute("LISTEN qj_scratch_channel")
+            cr.execute("PREPARE a_jobs_own AS SELECT 1")
+            cr.commit()  # pylint: disable=invalid-commit  # what a job leaves stays
+            backend = self._one(cr, "SELECT pg_backend_pid()")
+        finally:
+            cr.close()  # given back to KEPT
+
+        cr = self._kept_cursor()
+        try:
+            self.assertIs(cr._cnx, cnx, "the same connection is lent again")
+            self.assertEqual(self._one(cr, "SELECT pg_backend_pid()"), backend)
+            cr.execute("SELECT name FROM pg_prepared_statements ORDER BY name")
+            names = [row[0] for row in cr.fetchall()]
+            self.assertEqual(len(names), 2, names)
+            self.assertTrue(all(name.startswith("qj_stmt_") for name in names))
+            self.assertEqual(self._one(cr, "SHOW work_mem"), default_work_mem)
+            self.assertEqual(self._one(cr, "SHOW plan_cache_mode"), "auto")
+            self.assertIsNone(self._one(cr, "SELECT to_regclass('pg_temp.qj_scratch')"))
+            self.assertEqual(
+                self._one(
+                    cr,
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                    " AND pid = pg_backend_pid()",
+                ),
+                0,
+            )
+            self.assertEqual(
+                self._one(cr, "SELECT count(*) FROM pg_listening_channels()"), 0
+            )
+            # the same statements run again without being prepared again
+            claim = claim_uuid(cr, "no-such-job", ("pending",), key=1, due_only=True)
+            self.assertIsNone(claim.claim)
+            statements = Statements(cr)
+            statements.execute("", COUNT, ("done", "no-channel"))
+            statements.close()
+            cr.execute("SELECT count(*) FROM pg_prepared_statements")
+            self.assertEqual(cr.fetchone()[0], 2)
+            cr.rollback()
+        finally:
+            cr.close()
