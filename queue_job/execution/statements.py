@@ -2,11 +2,12 @@
 """Prepared statements: the claims and outcomes sent for every job.
 
 Planning them costs as much as running them (the job table has many
-indexes), so they are prepared. On a connection kept for the runner's
-requests (controllers/wsgi.py) they stay prepared for the life of the
-connection, which is cleaned between requests of everything else
-(:func:`clean`); on any other connection a slot prepares them for itself
-and deallocates them when it ends.
+indexes), so they are prepared. A slot prepares its own and deallocates
+them when it ends (:class:`Statements`). The first claim of a request is
+prepared on the connection kept for the runner's requests
+(controllers/wsgi.py) for the life of the connection (:func:`execute`; its
+plan goes by unique keys, whatever the statistics), which is cleaned
+between requests of everything else (:func:`clean`).
 """
 import logging
 import os
@@ -114,17 +115,18 @@ def clean(cnx):
 
 
 class Statements:
-    """The statements of one slot, prepared on its cursor ``cr``.
+    """The statements of one slot, prepared on its cursor ``cr`` under names
+    of its own, deallocated when it ends.
 
-    On a kept connection they are the connection's (prepared once, kept
-    when the slot ends); on another one the slot prepares them under names
-    of its own and deallocates them when it ends.
+    Not kept with the connection: their generic plan picks the channel's
+    next job with the table's statistics of the moment, and a plan made
+    while the table looked empty (a sort of every pending job at each
+    claim) must not outlive the slot.
     """
 
     def __init__(self, cr):
         self.cr = cr
-        self.kept = kept(cr) is not None
-        self.names = kept(cr) if self.kept else {}  # sql -> statement name
+        self.names = {}  # sql -> statement name
         self.generic = False  # the session plans them generic, without JIT
 
     def execute(self, prefix, sql, params):
@@ -142,8 +144,7 @@ class Statements:
         self.names[sql] = name
 
     def close(self):
-        if self.kept or not self.generic:
-            # a kept connection's settings are reset when it is given back
+        if not self.generic:
             return
         try:
             # pylint: disable-next=sql-injection  # names made by execute() above
