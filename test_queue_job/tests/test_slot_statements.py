@@ -1,12 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html)
 """The statements a slot prepares on its connection, and what it leaves there;
 what a connection kept for the runner's requests keeps between two of them."""
+from datetime import datetime
+
 from odoo import sql_db
 from odoo.tests import common
 
 from odoo.addons.queue_job.controllers.wsgi import KEPT
 from odoo.addons.queue_job.execution import Statements
-from odoo.addons.queue_job.execution.claims import claim_uuid
+from odoo.addons.queue_job.execution.claims import claim_next, claim_uuid
 
 COUNT = "SELECT count(*) FROM queue_job WHERE state = %s AND channel = %s"
 
@@ -48,10 +50,10 @@ class TestSlotStatements(common.TransactionCase):
 
 
 class TestKeptConnection(common.TransactionCase):
-    """A kept connection is given back as new, but for our prepared
-    statements: the next request neither plans them again nor inherits
-    anything else of the one before (a job's settings, temporary tables,
-    locks, listens, prepared statements)."""
+    """A kept connection is given back as new, but for the first claim's
+    prepared statement: the next request does not plan it again, nor
+    inherits anything else of the one before (a job's settings, temporary
+    tables, locks, listens, prepared statements, the slot's own)."""
 
     def _kept_cursor(self):
         db = self.env.cr.dbname
@@ -67,7 +69,7 @@ class TestKeptConnection(common.TransactionCase):
         try:
             cnx = cr._cnx
             default_work_mem = self._one(cr, "SHOW work_mem")
-            # a first claim (of no job) and a slot's statement, prepared
+            # a first claim (of no job), prepared, and a slot's statement
             claim = claim_uuid(cr, "no-such-job", ("pending",), key=1, due_only=True)
             self.assertIsNone(claim.claim)
             statements = Statements(cr)
@@ -91,7 +93,7 @@ class TestKeptConnection(common.TransactionCase):
             self.assertEqual(self._one(cr, "SELECT pg_backend_pid()"), backend)
             cr.execute("SELECT name FROM pg_prepared_statements ORDER BY name")
             names = [row[0] for row in cr.fetchall()]
-            self.assertEqual(len(names), 2, names)
+            self.assertEqual(len(names), 1, names)
             self.assertTrue(all(name.startswith("qj_stmt_") for name in names))
             self.assertEqual(self._one(cr, "SHOW work_mem"), default_work_mem)
             self.assertEqual(self._one(cr, "SHOW plan_cache_mode"), "auto")
@@ -107,14 +109,42 @@ class TestKeptConnection(common.TransactionCase):
             self.assertEqual(
                 self._one(cr, "SELECT count(*) FROM pg_listening_channels()"), 0
             )
-            # the same statements run again without being prepared again
+            # the claim runs again without being prepared again
             claim = claim_uuid(cr, "no-such-job", ("pending",), key=1, due_only=True)
             self.assertIsNone(claim.claim)
             statements = Statements(cr)
             statements.execute("", COUNT, ("done", "no-channel"))
             statements.close()
-            cr.execute("SELECT count(*) FROM pg_prepared_statements")
-            self.assertEqual(cr.fetchone()[0], 2)
+            cr.execute("SELECT name FROM pg_prepared_statements")
+            self.assertEqual([row[0] for row in cr.fetchall()], names)
             cr.rollback()
         finally:
             cr.close()
+
+
+class TestNextJobPlan(common.TransactionCase):
+    def test_next_claim_reads_the_pending_index_whatever_the_statistics(self):
+        """A slot's claim of its channel's next job is planned once, generic:
+        with the statistics of a table that looked empty, the planner would
+        sort every pending job at each claim (for the life of the plan)."""
+        cr = self.env.cr
+        cr.execute("DELETE FROM queue_job")
+        cr.execute("ANALYZE queue_job")  # statistics of an empty table
+        model = self.env["test.queue.job.e2e"]
+        for _i in range(300):
+            model.with_delay(channel="root").noop()
+        self.env["queue.job"].flush()
+        statements = Statements(cr)
+        result = claim_next(cr, "root", False, key=1, statements=statements)
+        self.assertIsNotNone(result.claim)
+        (name,) = statements.names.values()
+        now = datetime.utcnow()
+        # pylint: disable-next=sql-injection  # the statement's own name
+        cr.execute(
+            "EXPLAIN EXECUTE %s (%%s, %%s, %%s, %%s, %%s)" % name,
+            (1, "host", 1, "root", now),
+        )
+        plan = "\n".join(row[0] for row in cr.fetchall())
+        self.assertIn("queue_job_pending_idx", plan)
+        self.assertNotIn("Sort", plan)
+        statements.close()
