@@ -2,12 +2,13 @@
 
 Drain: 2,000 trivial jobs, a server with 2 workers and channels root:2,
 through the HTTP workers and through 2 job workers, three drains of each in
-turn (their median); the floor takes the same number of rows through the same state changes
-(pending -> enqueued -> started -> done, one commit each) in plain SQL by 2
-processes claiming with SKIP LOCKED. Latency, with capacity free: enqueue
-commit -> job started (``date_started``: the claim statement's time in the
-database) and -> the job's own code runs (its first line, the worker's
-clock); the floor is a plain SQL consumer woken by the same NOTIFY.
+turn (their median); the floor takes the same number of rows through the
+same state changes (pending -> enqueued -> started -> done, one commit each)
+in plain SQL by 2 processes claiming with SKIP LOCKED. Latency, with
+capacity free: enqueue commit -> job started (``date_started``: the claim
+statement's time in the database) and -> the job's own code runs (its first
+line, the worker's clock); the floor is a plain SQL consumer woken by the
+same NOTIFY.
 The runs also check that capacity was respected and that every job ran once.
 """
 import multiprocessing

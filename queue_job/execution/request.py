@@ -21,6 +21,7 @@ from ..states import STARTED
 from .claims import claim_next, claim_uuid
 from .liveness import Liveness
 from .slots import SlotRunner
+from .statements import autocommit
 from .tickets import RELEASE, WAITS, Ticket
 
 _logger = logging.getLogger(__name__)
@@ -38,18 +39,11 @@ def _statement_alone(cr):
         and not cnx.autocommit
         and cnx.info.transaction_status == TRANSACTION_STATUS_IDLE
     )
-    if alone:
-        level = cnx.isolation_level
-        # psycopg2 sends a SET (a round trip) when it leaves autocommit with
-        # a level set: none is set meanwhile
-        cnx.isolation_level = None
-        cnx.autocommit = True
-    try:
+    if not alone:
         yield
-    finally:
-        if alone:
-            cnx.autocommit = False
-            cnx.isolation_level = level
+        return
+    with autocommit(cnx):
+        yield
 
 
 def _claim_first(cr, job_uuid, states, key, signed, registry, ticket):

@@ -9,6 +9,7 @@ prepared on the connection kept for the runner's requests
 plan goes by unique keys, whatever the statistics), which is cleaned
 between requests of everything else (:func:`clean`).
 """
+import contextlib
 import logging
 import os
 import threading
@@ -57,6 +58,21 @@ def _prepare_sql(name, sql):
     return "PREPARE %s AS %s; " % (name, _numbered(sql).replace("%", "%%"))
 
 
+@contextlib.contextmanager
+def autocommit(cnx):
+    """``cnx`` in autocommit for the block. Its isolation level is cleared
+    meanwhile and set again after: psycopg2 sends a SET (a round trip) when
+    it leaves autocommit with a level set."""
+    level = cnx.isolation_level
+    cnx.isolation_level = None
+    cnx.autocommit = True
+    try:
+        yield
+    finally:
+        cnx.autocommit = False
+        cnx.isolation_level = level
+
+
 def kept(cr):
     """The statements kept on the connection of Odoo cursor ``cr`` ({sql:
     name}), or None when it is not a kept connection."""
@@ -92,25 +108,19 @@ def clean(cnx):
     names = cnx._qj_prepared
     if cnx.info.transaction_status != TRANSACTION_STATUS_IDLE:
         cnx.rollback()
-    # psycopg2 sends a SET when it leaves autocommit with a level set
-    cnx.isolation_level = None
-    cnx.autocommit = True
-    try:
-        with cnx.cursor() as cr:
-            cr.execute(_CLEAN)
-            present = {row[0] for row in cr.fetchall()}
-            # a job's, or ours left unnamed by a failed EXECUTE (a PREPARE
-            # is not undone with its transaction)
-            others = present - set(names.values())
-            if others:
-                # pylint: disable-next=sql-injection  # names PostgreSQL gave
-                cr.execute(
-                    "; ".join(
-                        'DEALLOCATE "%s"' % name.replace('"', '""') for name in others
-                    )
+    with autocommit(cnx), cnx.cursor() as cr:
+        cr.execute(_CLEAN)
+        present = {row[0] for row in cr.fetchall()}
+        # a job's, or ours left unnamed by a failed EXECUTE (a PREPARE is not
+        # undone with its transaction)
+        others = present - set(names.values())
+        if others:
+            # pylint: disable-next=sql-injection  # names PostgreSQL gave
+            cr.execute(
+                "; ".join(
+                    'DEALLOCATE "%s"' % name.replace('"', '""') for name in others
                 )
-    finally:
-        cnx.autocommit = False
+            )
     cnx._qj_prepared = {sql: name for sql, name in names.items() if name in present}
 
 
@@ -126,13 +136,14 @@ class Statements:
 
     def __init__(self, cr):
         self.cr = cr
-        self.names = {}  # sql -> statement name
-        self.generic = False  # the session plans them generic, without JIT
+        # sql -> statement name; once there is one, the session plans them
+        # generic, without JIT
+        self.names = {}
 
     def execute(self, prefix, sql, params):
         """Run ``prefix`` (plain SQL) then ``sql`` with ``params``, prepared."""
         name = self.names.get(sql)
-        if not self.generic:
+        if not self.names:
             prefix = _GENERIC + prefix
         if name is None:
             name = _new_name()
@@ -140,11 +151,10 @@ class Statements:
         self.cr.execute(
             prefix + _execute_sql(name, len(params)), params, log_exceptions=False
         )
-        self.generic = True
         self.names[sql] = name
 
     def close(self):
-        if not self.generic:
+        if not self.names:
             return
         try:
             # pylint: disable-next=sql-injection  # names made by execute() above
@@ -156,4 +166,3 @@ class Statements:
             _logger.debug("prepared statements not deallocated", exc_info=True)
             self.cr.rollback()
         self.names = {}
-        self.generic = False
